@@ -1,0 +1,225 @@
+"""The :class:`Archive` facade: one index folder, ingest, search and retrieval."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from archive import index as store
+from archive.errors import ArchiveError, InputError, PassageNotFoundError
+from archive.models import IngestReport, Passage, SearchResults
+from archive.readers import find_files, passages
+from archive.search import Searcher
+
+
+def _digest(passage: Passage) -> str:
+    data = json.dumps(passage.to_dict(), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _load(fields: dict[str, Any]) -> Passage:
+    return Passage.from_dict(fields["passage"])
+
+
+class Archive:
+    """A searchable archive of Arabic passages, kept in one index folder.
+
+    ``Archive(path)`` opens the index in ``path`` or creates it there;
+    ``Archive(path, create=False)`` only opens, and a folder without an index
+    raises :class:`~archive.errors.IndexNotFoundError` without creating anything.
+
+    One ``Archive`` can be shared by the threads of a process: searches reuse
+    one Whoosh searcher and refresh it when the index has changed.
+
+    Raises:
+        IndexNotFoundError: ``create=False`` and no index in ``path``.
+        IndexFormatError: the index was built by an incompatible version.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True) -> None:
+        self.path = Path(path)
+        self._ix = store.open_index(self.path, create=create)
+        self._lock = threading.RLock()
+        self._searcher: Any = None
+        self._search = Searcher()
+
+    def __repr__(self) -> str:
+        return f"Archive({str(self.path)!r})"
+
+    # --- reading -------------------------------------------------------------
+
+    def _current(self) -> Any:
+        """The shared Whoosh searcher, refreshed if another writer committed."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = self._ix.searcher()
+            elif not self._searcher.up_to_date():
+                old = self._searcher
+                if old.doc_count_all() == 0:
+                    # Whoosh cannot refresh a searcher over an empty index
+                    # (its reader has no segments to reuse): open anew.
+                    self._searcher = self._ix.searcher()
+                    old.close()
+                else:
+                    self._searcher = old.refresh()
+            return self._searcher
+
+    def search(
+        self, query: str, *, limit: int | None = 10, page: int = 1, exact: bool = False
+    ) -> SearchResults:
+        """Search the archive; every word of ``query`` must match unless ``OR`` says otherwise.
+
+        Ranking is BM25F over title, caption and body. ``exact=True`` matches
+        words as written, diacritics included. ``limit=None`` returns every hit.
+
+        >>> arc.search("لينين").total  # doctest: +SKIP
+        2
+
+        Raises:
+            QueryError: the query is empty or has no searchable word, or
+                ``limit``/``page`` is not a positive integer.
+        """
+        with self._lock:
+            return self._search.run(
+                self._current(), query, limit=limit, page=page, exact=exact, load=_load
+            )
+
+    def get(self, passage_id: str) -> Passage:
+        """The passage with this id.
+
+        Raises:
+            PassageNotFoundError: no passage has that id (a ``KeyError`` too).
+        """
+        with self._lock:
+            fields = self._current().document(id=str(passage_id))
+        if fields is None:
+            raise PassageNotFoundError(str(passage_id), self.path)
+        return _load(fields)
+
+    def __contains__(self, passage_id: object) -> bool:
+        with self._lock:
+            return self._current().document(id=str(passage_id)) is not None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._current().doc_count())
+
+    def __iter__(self) -> Iterator[Passage]:
+        """Every passage, in index order (the order of ingest, updates last)."""
+        with self._lock:
+            stored = list(self._current().all_stored_fields())
+        return (_load(fields) for fields in stored)
+
+    # --- writing -------------------------------------------------------------
+
+    def ingest(self, path: str | os.PathLike[str]) -> IngestReport:
+        """Ingest a file or a folder of ``.txt`` and ``.jsonl`` files.
+
+        New passages are added, changed ones replaced, unchanged ones left as
+        they are. All or nothing: on any error nothing of this call is kept.
+
+        Raises:
+            InputError: a missing path, an unreadable or malformed file (names
+                the file and line), or an id given twice.
+            IndexLockedError: another writer held the index for too long.
+        """
+        started = time.perf_counter()
+        files, skipped = find_files(path)
+        added = updated = unchanged = 0
+        seen: dict[str, str] = {}
+        with self._lock:
+            writer = store.writer(self._ix, self.path)
+            try:
+                reader = self._current()
+                for file, origin in files:
+                    for line, passage in passages(file, origin):
+                        where = f"{file}:{line}"
+                        if passage.id in seen:
+                            raise InputError(
+                                f"id {passage.id!r} given twice (first at {seen[passage.id]})",
+                                file,
+                                line,
+                            )
+                        seen[passage.id] = where
+                        digest = _digest(passage)
+                        old = reader.document(id=passage.id)
+                        if old is not None and old.get("digest") == digest:
+                            unchanged += 1
+                            continue
+                        doc = self._document(passage, origin, digest)
+                        if old is None:
+                            writer.add_document(**doc)
+                            added += 1
+                        else:
+                            writer.update_document(**doc)
+                            updated += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            if added or updated:
+                try:
+                    writer.commit()
+                except OSError as exc:
+                    raise ArchiveError(f"cannot write the index at {self.path}: {exc}") from exc
+                self._current()
+            else:
+                writer.cancel()
+        return IngestReport(
+            files=tuple(origin for _, origin in files),
+            added=added,
+            updated=updated,
+            unchanged=unchanged,
+            skipped=tuple(skipped),
+            seconds=time.perf_counter() - started,
+        )
+
+    @staticmethod
+    def _document(passage: Passage, origin: str, digest: str) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": passage.id,
+            "source": passage.source,
+            "origin": origin,
+            "digest": digest,
+            "passage": passage.to_dict(),
+        }
+        for name in store.TEXT_FIELDS:
+            value = getattr(passage, name)
+            doc[name] = value
+            doc[store.EXACT_FIELDS[name]] = value
+        return doc
+
+    # --- lifecycle -----------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the searcher's open files. The archive reopens them if used again."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def stats(self) -> dict[str, Any]:
+        """Figures about the index: passages, sources, size on disk, format."""
+        with self._lock:
+            searcher = self._current()
+            sources = sum(1 for _ in searcher.lexicon("source"))
+            passages_count = int(searcher.doc_count())
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        return {
+            "index": str(self.path),
+            "passages": passages_count,
+            "sources": sources,
+            "bytes": size,
+            **store.format_record(),
+        }

@@ -1,0 +1,171 @@
+"""The on-disk index: Whoosh schema, format record, opening, creating and locking.
+
+An archive index is a folder holding a Whoosh index and ``archive.json``, the
+format record: the index format number, the analyzer's identity and its
+version. Both are checked on open; an index built by another analyzer or
+format is refused with :class:`~archive.errors.IndexFormatError`, which says to
+rebuild it, instead of a ``ModuleNotFoundError`` from deep inside Whoosh.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.index import LockError
+
+from archive.analysis import ANALYSIS_VERSION, ANALYZER_NAME, arabic_analyzer
+from archive.errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexStoreError
+
+#: The layout of the fields in the index; bumped when the schema changes.
+FORMAT_VERSION = 1
+
+#: The name of the format record inside an index folder.
+FORMAT_FILE = "archive.json"
+
+#: Seconds a writer waits for another writer's lock before giving up.
+LOCK_TIMEOUT = 10.0
+
+#: The searchable text fields, in the order of their weight.
+TEXT_FIELDS = ("title", "caption", "text")
+
+#: The field that exact mode searches in place of each text field.
+EXACT_FIELDS = {name: f"{name}_exact" for name in TEXT_FIELDS}
+
+
+def text_field(exact: bool = False) -> TEXT:
+    """A searchable text field with the archive's analyzer.
+
+    A query word that analyzes to several tokens (عام1913, ﷺ) becomes a phrase.
+    """
+    return TEXT(analyzer=arabic_analyzer(exact=exact), phrase=True, multitoken_query="phrase")
+
+
+def schema() -> Schema:
+    """The schema of an archive index.
+
+    Each text field is indexed twice: folded for search and as written for
+    exact mode. The whole passage is stored once, as a dict, in ``passage``;
+    ``digest`` is a hash of it, to tell unchanged passages on re-ingest.
+    """
+    fields: dict[str, Any] = {
+        "id": ID(unique=True, stored=True),
+        "source": ID(),
+        "origin": ID(),
+        "digest": STORED(),
+        "passage": STORED(),
+    }
+    for name in TEXT_FIELDS:
+        fields[name] = text_field()
+        fields[EXACT_FIELDS[name]] = text_field(exact=True)
+    return Schema(**fields)
+
+
+def format_record() -> dict[str, Any]:
+    """What ``archive.json`` must say for this version of the archive to read the index."""
+    return {
+        "format": FORMAT_VERSION,
+        "analyzer": ANALYZER_NAME,
+        "analysis_version": ANALYSIS_VERSION,
+    }
+
+
+def _rebuild_hint(path: Path) -> str:
+    return (
+        f"rebuild it: ingest the original files into a new folder "
+        f"(or delete {path} and ingest again)"
+    )
+
+
+def _check_format(path: Path) -> None:
+    record_path = path / FORMAT_FILE
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexFormatError(
+            f"{path} holds a Whoosh index that the archive did not build "
+            f"(no {FORMAT_FILE}); {_rebuild_hint(path)}",
+            path,
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"cannot read {record_path}: {exc}", path) from exc
+    expected = format_record()
+    if not isinstance(record, dict):
+        record = {}
+    wrong = [
+        f"{key} {record.get(key)!r} (this version needs {value!r})"
+        for key, value in expected.items()
+        if record.get(key) != value
+    ]
+    if wrong:
+        raise IndexFormatError(
+            f"the index at {path} was built with {', '.join(wrong)}; {_rebuild_hint(path)}",
+            path,
+        )
+
+
+def _write_format(path: Path) -> None:
+    tmp = path / (FORMAT_FILE + ".tmp")
+    tmp.write_text(json.dumps(format_record(), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path / FORMAT_FILE)
+
+
+def exists(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder holding a Whoosh index."""
+    folder = Path(path)
+    return folder.is_dir() and whoosh_index.exists_in(str(folder))
+
+
+def open_index(path: str | os.PathLike[str], create: bool = True) -> whoosh_index.Index:
+    """Open the archive index in ``path``; create it (and the folder) if ``create``.
+
+    Raises:
+        IndexNotFoundError: no index there and ``create`` is false (nothing is created).
+        IndexFormatError: the index was built by another analyzer or format.
+        IndexStoreError: ``path`` is not a folder, or cannot be written.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise IndexStoreError(f"{folder} is not a folder", folder)
+    if exists(folder):
+        _check_format(folder)
+        try:
+            return whoosh_index.open_dir(str(folder))
+        except (ImportError, AttributeError, pickle.UnpicklingError, EOFError) as exc:
+            raise IndexFormatError(
+                f"the index at {folder} was built by an incompatible version "
+                f"({type(exc).__name__}: {exc}); {_rebuild_hint(folder)}",
+                folder,
+            ) from exc
+    if not create:
+        raise IndexNotFoundError(
+            f"no archive index in {folder} (build one with: archive ingest PATH --index {folder})",
+            folder,
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_format(folder)
+        return whoosh_index.create_in(str(folder), schema())
+    except OSError as exc:
+        raise IndexStoreError(f"cannot create an index in {folder}: {exc}", folder) from exc
+
+
+def writer(ix: whoosh_index.Index, path: Path, timeout: float = LOCK_TIMEOUT) -> Any:
+    """A Whoosh writer on ``ix``, waiting up to ``timeout`` seconds for the lock.
+
+    Raises:
+        IndexLockedError: another writer kept the lock for the whole timeout.
+    """
+    try:
+        return ix.writer(timeout=timeout)
+    except LockError:
+        raise IndexLockedError(
+            f"the index at {path} is being written by another process or thread; "
+            f"gave up after waiting {timeout:g}s",
+            path,
+        ) from None

@@ -1,0 +1,231 @@
+"""The archive's value types: passages in, hits and results out, ingest reports."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+#: ``(start, end)`` character offsets into a passage's text.
+Span = tuple[int, int]
+
+
+def _metadata(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in (value or ()))
+
+
+@attrs.frozen(kw_only=True)
+class Passage:
+    """One searchable passage.
+
+    ``text`` is the body as stored (Unicode NFC, citation markers taken out);
+    ``citations`` holds the markers' labels (``"10"`` for ``[10]``); ``caption``
+    is an image caption where the format carries one; ``metadata`` holds every
+    other field of the input record.
+    """
+
+    id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    caption: str = ""
+    citations: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    metadata: dict[str, Any] = attrs.field(factory=dict, converter=_metadata, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "source": self.source,
+            "caption": self.caption,
+            "citations": list(self.citations),
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Passage:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            id=data["id"],
+            text=data["text"],
+            title=data.get("title", ""),
+            source=data.get("source", ""),
+            caption=data.get("caption", ""),
+            citations=data.get("citations", ()),
+            metadata=data.get("metadata", {}),
+        )
+
+
+def mark(text: str, spans: tuple[Span, ...], before: str, after: str) -> str:
+    """Wrap each span of ``text`` in ``before`` and ``after``."""
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(before + text[start:end] + after)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+@attrs.frozen(kw_only=True)
+class Hit:
+    """One search hit: the passage, its score and rank, and where it matched.
+
+    ``highlights`` and the snippet are computed on first use only, so reading a
+    page of hits costs nothing for the hits whose text is never shown.
+    """
+
+    passage: Passage
+    score: float
+    rank: int
+    _locate: Callable[[str], tuple[Span, ...]] = attrs.field(
+        eq=False, hash=False, repr=False, alias="locate"
+    )
+    _cache: dict[str, tuple[Span, ...]] = attrs.field(
+        factory=dict, eq=False, hash=False, repr=False, init=False
+    )
+
+    @property
+    def highlights(self) -> tuple[Span, ...]:
+        """``(start, end)`` offsets into ``passage.text`` of each matched word as written."""
+        spans = self._cache.get("highlights")
+        if spans is None:
+            spans = self._locate(self.passage.text)
+            self._cache["highlights"] = spans
+        return spans
+
+    @property
+    def snippet(self) -> str:
+        """A short excerpt around the densest run of matches, matches in ``**``."""
+        return self.excerpt()
+
+    def excerpt(self, width: int = 200, before: str = "**", after: str = "**") -> str:
+        """An excerpt of about ``width`` characters with each match wrapped.
+
+        The window is placed on the run of matches that fits the most of them,
+        and widened to whole words; an ellipsis marks text cut at either end.
+        """
+        text = self.passage.text
+        start, end = _window(text, self.highlights, width)
+        inside = tuple(
+            (s - start, e - start) for s, e in self.highlights if s >= start and e <= end
+        )
+        body = mark(text[start:end], inside, before, after)
+        return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+
+def _window(text: str, spans: tuple[Span, ...], width: int) -> Span:
+    """The ``(start, end)`` of an excerpt of ``text`` about ``width`` long."""
+    if len(text) <= width:
+        return 0, len(text)
+    if not spans:
+        return 0, _word_end(text, width)
+    best, best_count = 0, 0
+    for i, (s, _) in enumerate(spans):
+        count = sum(1 for s2, e2 in spans[i:] if e2 <= s + width)
+        if count > best_count:
+            best, best_count = i, count
+    first = spans[best][0]
+    last = max(e for s, e in spans[best : best + best_count])
+    slack = max(0, width - (last - first))
+    start = max(0, first - slack // 2)
+    end = min(len(text), start + max(width, last - first))
+    start = max(0, min(start, end - width))
+    return _word_start(text, start), _word_end(text, end)
+
+
+def _word_start(text: str, i: int) -> int:
+    while 0 < i < len(text) and not text[i - 1].isspace():
+        i -= 1
+    return i
+
+
+def _word_end(text: str, i: int) -> int:
+    while 0 < i < len(text) and not text[i].isspace():
+        i += 1
+    return i
+
+
+@attrs.frozen(kw_only=True)
+class SearchResults:
+    """One page of results for a query.
+
+    ``total`` counts every matching passage; ``hits`` holds this page's, ranked.
+    """
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    page: int = 1
+    limit: int | None = 10
+    exact: bool = False
+
+    @property
+    def pages(self) -> int:
+        """How many pages of ``limit`` hits the total makes."""
+        if not self.limit:
+            return 1
+        return max(1, math.ceil(self.total / self.limit))
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a later page holds more hits."""
+        return self.page < self.pages
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results as the CLI's ``--json`` prints them."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "hits": [
+                {
+                    "id": h.passage.id,
+                    "title": h.passage.title,
+                    "source": h.passage.source,
+                    "score": h.score,
+                    "snippet": h.snippet,
+                    "highlights": [list(span) for span in h.highlights],
+                }
+                for h in self.hits
+            ],
+        }
+
+
+@attrs.frozen(kw_only=True)
+class IngestReport:
+    """What one ``ingest`` call did."""
+
+    files: tuple[str, ...]
+    added: int
+    updated: int
+    unchanged: int
+    skipped: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def passages(self) -> int:
+        """Passages read from the input, whatever happened to them."""
+        return self.added + self.updated + self.unchanged
+
+    def __str__(self) -> str:
+        text = (
+            f"{len(self.files)} file(s), {self.passages} passage(s): "
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        )
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)}: {', '.join(self.skipped)}"
+        return text + f" ({self.seconds:.2f}s)"

@@ -1,0 +1,123 @@
+"""Readers: turn input files into passages. They know nothing of Whoosh.
+
+Each format has a module with a ``read(path, origin)`` generator yielding
+``(line, Passage)`` pairs, where a passage without an id in the input has the id
+``""``. :func:`passages` picks the reader by suffix, puts the text in Unicode
+NFC, gives every passage its stable id, and checks ids are unique per call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import attrs
+
+from archive import arabic
+from archive.errors import InputError
+from archive.models import Passage
+from archive.readers import jsonl, text
+
+Reader = Callable[[Path, str], Iterator[tuple[int, Passage]]]
+
+#: The reader for each file suffix (lowercase).
+READERS: dict[str, Reader] = {
+    ".txt": text.read,
+    ".jsonl": jsonl.read,
+}
+
+
+def find_files(path: str | os.PathLike[str]) -> tuple[list[tuple[Path, str]], list[str]]:
+    """The files to read under ``path`` as ``(file, origin)``, and the files skipped.
+
+    ``origin`` is the file's path relative to the folder given (or its name when
+    a single file is given), with ``/`` separators: ``texts/a/b.txt`` ingested
+    as ``texts`` has the origin ``a/b.txt``. Hidden files and folders (their
+    names start with ``.``) are passed over; files of other suffixes are skipped.
+
+    Raises:
+        InputError: the path does not exist.
+    """
+    root = Path(path)
+    if root.is_file():
+        if root.suffix.lower() not in READERS:
+            raise InputError(
+                f"unsupported file type {root.suffix or '(none)'!r}; "
+                f"the archive reads {', '.join(sorted(READERS))}",
+                root,
+            )
+        return [(root, root.name)], []
+    if not root.is_dir():
+        raise InputError("no such file or folder", root)
+    found: list[tuple[Path, str]] = []
+    skipped: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for folder, dirnames, filenames in os.walk(root, followlinks=True):
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in seen:  # a symlink loop
+            dirnames.clear()
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            file = Path(folder) / name
+            origin = file.relative_to(root).as_posix()
+            if file.suffix.lower() in READERS:
+                found.append((file, origin))
+            else:
+                skipped.append(origin)
+    return found, skipped
+
+
+def derive_id(origin: str, passage: Passage) -> str:
+    """A stable id for a passage given without one: the file's stem and a content hash.
+
+    Unchanged content in an unchanged place keeps its id across re-ingests.
+    """
+    digest = hashlib.blake2b(
+        "\x1f".join((origin, passage.title, passage.caption, passage.text)).encode("utf-8"),
+        digest_size=6,
+    ).hexdigest()
+    stem = origin.rsplit(".", 1)[0]
+    return f"{stem}:{digest}"
+
+
+def _normalized(passage: Passage) -> Passage:
+    return attrs.evolve(
+        passage,
+        title=arabic.nfc(passage.title),
+        text=arabic.nfc(passage.text),
+        caption=arabic.nfc(passage.caption),
+    )
+
+
+def passages(file: Path, origin: str) -> Iterator[tuple[int, Passage]]:
+    """Read one file: ``(line, passage)`` with text in NFC and every id set.
+
+    Raises:
+        InputError: the file is unreadable or malformed (names the file and line).
+    """
+    reader = READERS[file.suffix.lower()]
+    derived: dict[str, int] = {}
+    count = 0
+    try:
+        for line, passage in reader(file, origin):
+            passage = _normalized(passage)
+            if not passage.id:
+                base = derive_id(origin, passage)
+                n = derived.get(base, 0) + 1
+                derived[base] = n
+                passage = attrs.evolve(passage, id=base if n == 1 else f"{base}-{n}")
+            count += 1
+            yield line, passage
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file) from exc
+    if count == 0:
+        raise InputError("empty file: no passages in it", file)
+
+
+__all__ = ["READERS", "derive_id", "find_files", "passages"]
