@@ -1,9 +1,11 @@
 """archive: a searchable digital archive of Arabic passages on Whoosh.
 
->>> from archive import Archive
->>> arc = Archive("index")           # doctest: +SKIP
->>> arc.ingest("texts")              # doctest: +SKIP
->>> arc.search("لينين").total        # doctest: +SKIP
+Open or create an index with :class:`Archive`, ingest passages, search them::
+
+    from archive import Archive
+    arc = Archive("index")
+    arc.ingest("texts")
+    arc.search("لينين").total
 """
 
 from archive.core import Archive

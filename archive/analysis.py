@@ -83,7 +83,8 @@ class ArabicTokenizer(Tokenizer):  # type: ignore[misc]  # whoosh is untyped
 class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
     """Fold each token for search (default) or for exact matching.
 
-    ``exact=False`` applies :func:`archive.arabic.fold`; ``exact=True`` applies
+    ``exact=False`` applies :func:`archive.arabic.fold` (inlined: this is the
+    per-token hot path); ``exact=True`` applies
     :func:`archive.arabic.fold_exact` (canonical equivalence and invisible
     controls only). Tokens that fold to nothing (a lone mark or tatweel) are
     dropped; a word ligature such as ﷺ becomes several tokens at the ligature's

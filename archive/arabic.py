@@ -75,6 +75,11 @@ SUPERSCRIPT_ALEF = "\u0670"  # the dagger alef of الرحمٰن and هٰذا
 #: Harakat, tanween, shadda and sukun: U+064B-U+0652.
 HARAKAT = FATHATAN + DAMMATAN + KASRATAN + FATHA + DAMMA + KASRA + SHADDA + SUKUN
 
+#: The combining madda and hamzas compose with a seat into a letter under NFC
+#: (ا + U+0654 is أ, و + U+0654 is ؤ); text is put in NFC before folding, so
+#: they fold as that letter would.
+LETTER_FORMING_MARKS = MADDA_ABOVE + HAMZA_ABOVE + HAMZA_BELOW
+
 #: (first, last) code point ranges of combining marks stripped by the default fold.
 MARK_RANGES: tuple[tuple[int, int], ...] = (
     (0x0610, 0x061A),  # honorific and small high signs (ؐ ... ؚ)
@@ -103,12 +108,36 @@ PRESENTATION_RANGES: tuple[tuple[int, int], ...] = (
     (0xFE70, 0xFEFF),
 )
 
-#: Word ligatures whose compatibility decomposition is several words. The
-#: tokenizer turns each into that many tokens at the ligature's offsets.
-#: U+FDFD has no decomposition in Unicode, so it is spelled out here.
+#: Word ligatures with no compatibility decomposition in Unicode (symbols, not
+#: letters), spelled out here. Those that do decompose (ﷺ U+FDFA, ﷲ U+FDF2)
+#: take their decomposition. The analyzer turns a ligature of several words into
+#: that many tokens at the ligature's offsets.
 WORD_LIGATURES: dict[str, str] = {
+    "\ufd40": "رحمه الله",
+    "\ufd41": "رضي الله عنه",
+    "\ufd42": "رضي الله عنها",
+    "\ufd43": "رضي الله عنهم",
+    "\ufd44": "رضي الله عنهما",
+    "\ufd45": "رضي الله عنهن",
+    "\ufd46": "صلى الله عليه وآله",
+    "\ufd47": "عليه السلام",
+    "\ufd48": "عليهم السلام",
+    "\ufd49": "عليهما السلام",
+    "\ufd4a": "عليه الصلاة والسلام",
+    "\ufd4b": "قدس سره",
+    "\ufd4c": "صلى الله عليه وآله وسلم",
+    "\ufd4d": "عليها السلام",
+    "\ufd4e": "تبارك وتعالى",
+    "\ufd4f": "رحمهم الله",
+    "\ufdcf": "سلامه علينا",
     "\ufdfd": "بسم الله الرحمن الرحيم",
+    "\ufdfe": "سبحانه وتعالى",
+    "\ufdff": "عز وجل",
 }
+
+#: Orthographic symbols of Forms-A (dots, rings, small tah, U+FBB2-U+FBC2):
+#: spacing forms of marks, folded to nothing like the marks themselves.
+SYMBOL_MARKS = (0xFBB2, 0xFBC2)
 
 # --- Digits ------------------------------------------------------------------
 
@@ -131,17 +160,24 @@ CONTROLS = _chars(CONTROL_RANGES)
 
 _MARK_CLASS = _char_class(MARK_RANGES)
 _CONTROL_CLASS = _char_class(CONTROL_RANGES)
-_FORMS_CLASS = "\\ufb50-\\ufdff\\ufe70-\\ufefc"
-# A letter: any Unicode word character but a digit, a combining mark, tatweel
-# (a \w already), or a presentation form (U+FDFC, U+FDFD are not \w).
-_LETTER = f"(?:[^\\W\\d]|[{_MARK_CLASS}{_FORMS_CLASS}])"
+#: Characters that are whole words (or several): the word ligatures, ﷺ U+FDFA,
+#: ﷻ U+FDFB and the rial sign U+FDFC. Each is a token of its own, even when
+#: written against a word (النبيﷺ), and never part of a longer token.
+LIGATURE_WORDS = "\ufdfa\ufdfb\ufdfc" + "".join(WORD_LIGATURES)
+
+_LIGATURE_CLASS = "".join(f"\\u{ord(c):04x}" for c in LIGATURE_WORDS)
+# A letter: a Unicode word character but a digit or a ligature word
+# (presentation forms of letters and tatweel are \w already), or a mark.
+_LETTER = f"(?:[^\\W\\d{_LIGATURE_CLASS}]|[{_MARK_CLASS}])"
 
 #: A word is a run of letters and marks, with invisible controls allowed between
 #: them; a number is a run of digits. Python's ``\\w`` does not match Arabic
 #: combining marks, so without the mark class الكِتَابُ would be cut in pieces.
 #: Letters and digits are separate tokens: عام1913 is the two tokens عام, 1913.
 TOKEN_PATTERN = re.compile(
-    f"{_LETTER}+(?:[{_CONTROL_CLASS}]+{_LETTER}+)*|\\d+(?:[{_CONTROL_CLASS}]+\\d+)*"
+    f"[{_LIGATURE_CLASS}]"
+    f"|{_LETTER}+(?:[{_CONTROL_CLASS}]+{_LETTER}+)*"
+    f"|\\d+(?:[{_CONTROL_CLASS}]+\\d+)*"
 )
 
 
@@ -225,6 +261,8 @@ def presentation_form(char: str) -> str:
         return WORD_LIGATURES[char]
     code = ord(char)
     if 0xFE70 <= code <= 0xFE7F or code == 0xFEFF:
+        return ""
+    if SYMBOL_MARKS[0] <= code <= SYMBOL_MARKS[1]:
         return ""
     decomposed = unicodedata.normalize("NFKC", char)
     if decomposed.strip() != decomposed:
@@ -313,15 +351,17 @@ def fold_table() -> dict[int, str | None]:
 def fold(word: str) -> str:
     """Fold one word (or any text) for search with the default profile.
 
-    Latin is lowercased. A text with word ligatures may come back with spaces
-    (see :func:`presentation_form`); the tokenizer splits those.
+    The word is first put in NFC, so a seat followed by a combining hamza
+    (و + U+0654) is the letter ؤ, as it would be if typed precomposed. Latin is
+    lowercased. A text with word ligatures may come back with spaces (see
+    :func:`presentation_form`); the analyzer splits those into tokens.
 
     >>> fold("الْكِتَابُ")
     'الكتاب'
     >>> fold("أَعْلَى مَدْرَسَةٍ")
     'اعلي مدرسه'
     """
-    return word.translate(fold_table()).lower()
+    return nfc(word).translate(fold_table()).lower()
 
 
 def fold_exact(word: str) -> str:
@@ -358,7 +398,7 @@ def reference_fold(text: str) -> str:
     """
     from pyarabic import araby
 
-    text = fold_presentation_forms(text)
+    text = fold_presentation_forms(nfc(text))
     text = araby.strip_tatweel(araby.strip_tashkeel(text))
     text = strip_marks(text)
     text = strip_controls(text)

@@ -78,9 +78,6 @@ class Archive:
         Ranking is BM25F over title, caption and body. ``exact=True`` matches
         words as written, diacritics included. ``limit=None`` returns every hit.
 
-        >>> arc.search("لينين").total  # doctest: +SKIP
-        2
-
         Raises:
             QueryError: the query is empty or has no searchable word, or
                 ``limit``/``page`` is not a positive integer.

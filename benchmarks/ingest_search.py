@@ -1,0 +1,791 @@
+"""Ingest and search benchmark: the archive against bare Whoosh doing the same logical work.
+
+Run it from the project root::
+
+    python benchmarks/ingest_search.py                      # full corpus, 3 rounds
+    python benchmarks/ingest_search.py --limit 2000 --rounds 1 --no-trace   # a quick look
+    python benchmarks/ingest_search.py --profile            # also cProfile both sides
+
+The corpus is ``../shared/corpora/hadith_bukhari_muslim.jsonl`` beside the project
+root (``--corpus PATH`` to use another JSON Lines file of ``{"id", "title",
+"text"}`` records). Without it the script exits with code 2.
+
+Two sides do the same logical work on the same input and the same queries:
+
+* ``ours``: ``Archive(folder).ingest(corpus)``, then ``arc.search(q, limit=10)``,
+  reading ``res.total`` and each hit's ``passage.id`` and ``score`` (no snippets).
+* ``baseline``: bare Whoosh with one ``text`` field analysed by a
+  ``RegexTokenizer(TOKEN_PATTERN)`` and a fold filter (``fold_table()`` and
+  ``lower()``), ``id`` and ``title`` stored; one ``add_document`` per passage and
+  one commit; queries through ``QueryParser("text", schema)`` (AND), reading
+  ``len(results)`` and each hit's stored id and score.
+
+Each side runs in a fresh child process (this script with ``--side``), so the
+peak RSS (``ru_maxrss``) of one does not include the other; the sides alternate
+for ``--rounds`` rounds and the table shows medians over the rounds. A further
+child per side measures the ``tracemalloc`` peak of the ingest (tracing slows
+Python down, so it is kept out of the timed runs; ``--no-trace`` skips it).
+
+The queries (at least 200) are drawn from the corpus with ``random.Random(1234)``:
+single words, two-word phrases in quotes, and spelling variants (diacritics
+stripped, initial أ/إ written ا, final ة written ه). Each side is warmed up with 20
+of them, then every query is timed ``--repeat`` times.
+
+The table is printed and written as JSON to ``benchmarks/out/ingest_search.json``
+(``--out PATH``). Targets for ours/baseline are reported as PASS or MISS; a MISS
+does not change the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import pstats
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from whoosh.analysis import Filter, RegexTokenizer, Token
+
+from archive.arabic import TOKEN_PATTERN, fold, fold_table, strip_marks
+
+PROJECT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = PROJECT.parent / "shared" / "corpora" / "hadith_bukhari_muslim.jsonl"
+DEFAULT_OUT = PROJECT / "benchmarks" / "out" / "ingest_search.json"
+
+SIDES = ("baseline", "ours")
+SEED = 1234
+WARMUP = 20
+LIMIT = 10
+
+#: How many queries of each kind to draw from the corpus.
+QUERY_COUNTS = {"word": 120, "phrase": 60, "variant": 60}
+VARIANT_KINDS = ("strip", "alef", "ta")
+
+#: Targets for ours/baseline: (metric, comparison, bound).
+TARGETS = (
+    ("ingest throughput ratio", ">=", 0.6),
+    ("query p50 ratio", "<=", 1.5),
+    ("query p95 ratio", "<=", 2.0),
+)
+
+MB = 1_000_000
+MIB = 1024 * 1024
+
+Hits = list[tuple[str, float]]
+
+
+# --- The baseline analyzer -----------------------------------------------------
+# Module level, because Whoosh pickles the schema (and so the analyzer) into the index.
+
+
+class FoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
+    """Fold each token with the archive's one translate table, then lowercase; drop empties."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        table = fold_table()
+        for t in tokens:
+            t.text = t.text.translate(table).lower()
+            if t.text:
+                yield t
+
+
+def baseline_analyzer() -> Any:
+    """A mark-aware ``RegexTokenizer`` piped into :class:`FoldFilter`."""
+    return RegexTokenizer(TOKEN_PATTERN) | FoldFilter()
+
+
+# --- The two sides -------------------------------------------------------------
+
+
+class Engine(Protocol):
+    """An index open for search: one query in, the total and the top hits out."""
+
+    def search(self, query: str) -> tuple[int, Hits]: ...
+
+    def close(self) -> None: ...
+
+
+class OursEngine:
+    """The archive: ``Archive.search`` with its own shared searcher."""
+
+    def __init__(self, arc: Any) -> None:
+        self.arc = arc
+
+    def search(self, query: str) -> tuple[int, Hits]:
+        res = self.arc.search(query, limit=LIMIT)
+        return res.total, [(hit.passage.id, hit.score) for hit in res.hits]
+
+    def close(self) -> None:
+        self.arc.close()
+
+
+class BaselineEngine:
+    """Bare Whoosh: one searcher and one query parser kept across queries."""
+
+    def __init__(self, ix: Any) -> None:
+        from whoosh import qparser
+
+        self.searcher = ix.searcher()
+        self.parser = qparser.QueryParser("text", ix.schema, group=qparser.AndGroup)
+
+    def search(self, query: str) -> tuple[int, Hits]:
+        results = self.searcher.search(self.parser.parse(query), limit=LIMIT)
+        return len(results), [(hit["id"], hit.score) for hit in results]
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+def ingest_ours(corpus: Path, folder: Path) -> tuple[Engine, int]:
+    """Create an archive in ``folder`` and ingest ``corpus`` into it."""
+    from archive import Archive
+
+    arc = Archive(folder)
+    report = arc.ingest(corpus)
+    return OursEngine(arc), report.passages
+
+
+def ingest_baseline(corpus: Path, folder: Path) -> tuple[Engine, int]:
+    """Create a bare Whoosh index in ``folder``: one ``add_document`` per passage, one commit."""
+    from whoosh import index
+    from whoosh.fields import ID, STORED, TEXT, Schema
+
+    schema = Schema(
+        id=ID(unique=True, stored=True),
+        title=STORED(),
+        text=TEXT(analyzer=baseline_analyzer(), phrase=True),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = index.create_in(str(folder), schema)
+    writer = ix.writer()
+    count = 0
+    try:
+        with corpus.open(encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                writer.add_document(
+                    id=str(record["id"]), title=record.get("title", ""), text=record["text"]
+                )
+                count += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return BaselineEngine(ix), count
+
+
+INGEST: dict[str, Callable[[Path, Path], tuple[Engine, int]]] = {
+    "ours": ingest_ours,
+    "baseline": ingest_baseline,
+}
+
+
+# --- Queries -------------------------------------------------------------------
+
+
+def read_texts(corpus: Path, limit: int | None = None) -> list[str]:
+    """The ``text`` of the first ``limit`` records of a JSON Lines corpus."""
+    texts: list[str] = []
+    with corpus.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            texts.append(json.loads(line)["text"])
+            if limit is not None and len(texts) >= limit:
+                break
+    return texts
+
+
+def _is_word(token: str, minimum: int) -> bool:
+    return not any(c.isdigit() for c in token) and len(fold(token)) >= minimum
+
+
+def build_queries(texts: Sequence[str], seed: int = SEED) -> list[dict[str, str]]:
+    """A deterministic query set drawn from ``texts``: words, phrases and spelling variants.
+
+    Each query is ``{"kind", "query"}`` (kind ``word``, ``phrase`` or ``variant``;
+    variants also carry ``variant`` and ``of``, the word as written in the text).
+    """
+    rng = random.Random(seed)
+    tokenized: dict[int, list[str]] = {}
+    seen: set[str] = set()
+
+    def tokens_of(i: int) -> list[str]:
+        if i not in tokenized:
+            tokenized[i] = [m.group() for m in TOKEN_PATTERN.finditer(texts[i])]
+        return tokenized[i]
+
+    def sample_words(count: int, accept: Callable[[str], str | None]) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for _ in range(count * 2000):
+            if len(out) >= count:
+                break
+            words = tokens_of(rng.randrange(len(texts)))
+            if not words:
+                continue
+            word = rng.choice(words)
+            if not _is_word(word, 3):
+                continue
+            made = accept(word)
+            if made is not None:
+                out.append((word, made))
+        return out
+
+    def fresh(query: str, key: str) -> bool:
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    queries: list[dict[str, str]] = []
+    words = sample_words(QUERY_COUNTS["word"], lambda w: w if fresh(w, fold(w)) else None)
+    queries += [{"kind": "word", "query": w} for w, _ in words]
+
+    for _ in range(QUERY_COUNTS["phrase"] * 2000):
+        if sum(q["kind"] == "phrase" for q in queries) >= QUERY_COUNTS["phrase"]:
+            break
+        words_i = tokens_of(rng.randrange(len(texts)))
+        if len(words_i) < 2:
+            continue
+        i = rng.randrange(len(words_i) - 1)
+        first, second = words_i[i], words_i[i + 1]
+        if not (_is_word(first, 2) and _is_word(second, 2)):
+            continue
+        query = f'"{first} {second}"'
+        if fresh(query, f"{fold(first)} {fold(second)}"):
+            queries.append({"kind": "phrase", "query": query})
+
+    made: dict[str, int] = dict.fromkeys(VARIANT_KINDS, 0)
+    per_kind = math.ceil(QUERY_COUNTS["variant"] / len(VARIANT_KINDS))
+
+    def variant(word: str) -> str | None:
+        bare = strip_marks(word)
+        if bare == word:
+            return None
+        options: dict[str, str] = {"strip": bare}
+        if bare[0] in "أإ" and word[0] == bare[0]:
+            options["alef"] = "ا" + word[1:]
+        if bare.endswith("ة"):
+            end = word.rfind("ة")
+            options["ta"] = word[:end] + "ه" + word[end + 1 :]
+        open_kinds = [k for k in options if made[k] < per_kind]
+        if not open_kinds:
+            return None
+        kind = min(open_kinds, key=lambda k: (made[k], VARIANT_KINDS.index(k)))
+        if not fresh(options[kind], options[kind]):
+            return None
+        made[kind] += 1
+        return f"{kind}\t{options[kind]}"
+
+    for word, tagged in sample_words(per_kind * len(VARIANT_KINDS), variant):
+        kind, query = tagged.split("\t")
+        queries.append({"kind": "variant", "variant": kind, "query": query, "of": word})
+    return queries
+
+
+# --- Measuring one side (the child process) -----------------------------------
+
+
+def max_rss_mib() -> float:
+    """This process's peak resident set size so far, in MiB."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / MIB if sys.platform == "darwin" else rss / 1024
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of every file under ``folder``."""
+    return sum(
+        os.path.getsize(os.path.join(root, name))
+        for root, _, names in os.walk(folder)
+        for name in names
+    )
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The ``p``-th percentile of ``values``, interpolated between the nearest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def latency_stats(samples: Sequence[float]) -> dict[str, float]:
+    """p50, p95, mean and max of latencies given in seconds, in milliseconds."""
+    ms = [s * 1000 for s in samples]
+    return {
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "mean_ms": statistics.fmean(ms) if ms else math.nan,
+        "max_ms": max(ms, default=math.nan),
+    }
+
+
+def run_side(
+    side: str,
+    corpus: Path,
+    queries: list[dict[str, str]],
+    repeat: int,
+    trace: bool,
+    profile: Path | None,
+) -> dict[str, Any]:
+    """Ingest ``corpus`` and run ``queries`` with one side; the measurements as a dict."""
+    result: dict[str, Any] = {"side": side, "pid": os.getpid(), "rss_start_mib": max_rss_mib()}
+    folder = Path(tempfile.mkdtemp(prefix=f"ingest-search-{side}-"))
+    index_dir = folder / "index"
+    profiler = cProfile.Profile() if profile else None
+    try:
+        if trace:
+            tracemalloc.start()
+        if profiler:
+            profiler.enable()
+        started = time.perf_counter()
+        engine, passages = INGEST[side](corpus, index_dir)
+        seconds = time.perf_counter() - started
+        if profiler and profile:
+            profiler.disable()
+            profiler.dump_stats(f"{profile}-ingest.prof")
+        if trace:
+            result["tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / MIB
+            tracemalloc.stop()
+        size = corpus.stat().st_size
+        result.update(
+            passages=passages,
+            input_bytes=size,
+            ingest_seconds=seconds,
+            passages_per_s=passages / seconds,
+            mb_per_s=size / MB / seconds,
+            index_bytes=folder_size(index_dir),
+            rss_ingest_mib=max_rss_mib(),
+        )
+        if trace:
+            engine.close()
+            return result
+
+        step = max(1, len(queries) // WARMUP)
+        for q in queries[::step][:WARMUP]:
+            engine.search(q["query"])
+        samples: list[list[float]] = [[] for _ in queries]
+        answers: list[dict[str, Any]] = []
+        for round_ in range(repeat):
+            for i, q in enumerate(queries):
+                started = time.perf_counter()
+                total, hits = engine.search(q["query"])
+                samples[i].append(time.perf_counter() - started)
+                if round_ == 0:
+                    answers.append({"total": total, "ids": [h for h, _ in hits]})
+        if profiler and profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for q in queries:
+                engine.search(q["query"])
+            profiler.disable()
+            profiler.dump_stats(f"{profile}-search.prof")
+        engine.close()
+
+        result["queries"] = latency_stats([s for per_query in samples for s in per_query])
+        for kind in QUERY_COUNTS:
+            picked = [s for q, ss in zip(queries, samples, strict=True) if q["kind"] == kind]
+            result[f"queries_{kind}"] = latency_stats([s for ss in picked for s in ss])
+        result["answers"] = answers
+        result["rss_end_mib"] = max_rss_mib()
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- The parent: run the children and report -----------------------------------
+
+
+def child(
+    side: str,
+    corpus: Path,
+    queries_file: Path,
+    repeat: int,
+    *,
+    trace: bool = False,
+    profile: Path | None = None,
+) -> dict[str, Any]:
+    """Run one side in a fresh Python process; its measurements."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        result_file = Path(handle.name)
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--side",
+        side,
+        "--corpus",
+        str(corpus),
+        "--queries",
+        str(queries_file),
+        "--repeat",
+        str(repeat),
+        "--result",
+        str(result_file),
+    ]
+    if trace:
+        command.append("--trace")
+    if profile:
+        command += ["--cprofile", str(profile)]
+    try:
+        done = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": "0"})
+        if done.returncode != 0:
+            sys.exit(f"the {side} child failed (exit code {done.returncode})")
+        data: dict[str, Any] = json.loads(result_file.read_text(encoding="utf-8"))
+        return data
+    finally:
+        result_file.unlink(missing_ok=True)
+
+
+def median_of(runs: Sequence[dict[str, Any]], *path: str) -> float:
+    """The median over runs of one (possibly nested) number."""
+    values: list[float] = []
+    for run in runs:
+        value: Any = run
+        for key in path:
+            value = value[key]
+        values.append(float(value))
+    return statistics.median(values)
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def check(value: float, op: str, bound: float) -> bool:
+    return value >= bound if op == ">=" else value <= bound
+
+
+def top_functions(prof: Path, n: int, sort: str) -> list[str]:
+    """The ``n`` functions with most ``tottime`` or ``cumtime`` in a cProfile dump."""
+    stats: dict[Any, Any] = pstats.Stats(str(prof)).stats  # type: ignore[attr-defined]
+    column = 2 if sort == "tottime" else 3
+    rows = sorted(stats.items(), key=lambda item: item[1][column], reverse=True)[:n]
+    total = max((v[3] for v in stats.values()), default=0.0)
+    lines = []
+    for (file, line, func), (_, calls, tottime, cumtime, _) in rows:
+        where = file
+        for prefix in (str(PROJECT) + os.sep, "site-packages" + os.sep):
+            if prefix in where:
+                where = where.split(prefix, 1)[1]
+        pct = 100 * (tottime if sort == "tottime" else cumtime) / total if total else 0.0
+        lines.append(
+            f"  {tottime:8.2f} {cumtime:8.2f} {pct:5.1f}% {calls:>9}  {where}:{line}({func})"
+        )
+    return lines
+
+
+def report_profiles(out_dir: Path, n: int) -> list[str]:
+    lines: list[str] = []
+    for phase in ("ingest", "search"):
+        for side in SIDES:
+            prof = out_dir / f"profile-{side}-{phase}.prof"
+            if not prof.exists():
+                continue
+            for sort in ("tottime", "cumtime"):
+                lines.append(f"\n{side} {phase}: top {n} by {sort} (profile in {prof.name})")
+                lines.append(f"  {'tottime':>8} {'cumtime':>8} {'%':>6} {'calls':>9}  function")
+                lines += top_functions(prof, n, sort)
+    return lines
+
+
+def format_table(summary: dict[str, Any], meta: dict[str, Any]) -> list[str]:
+    base, ours = summary["baseline"], summary["ours"]
+    rows: list[tuple[str, str, float, float]] = [
+        ("ingest wall time (s)", ".2f", base["ingest_seconds"], ours["ingest_seconds"]),
+        ("ingest passages/s", ",.0f", base["passages_per_s"], ours["passages_per_s"]),
+        ("ingest MB/s (input bytes)", ".3f", base["mb_per_s"], ours["mb_per_s"]),
+        ("index size on disk (MB)", ".1f", base["index_mb"], ours["index_mb"]),
+        ("peak RSS after ingest (MiB)", ".1f", base["rss_ingest_mib"], ours["rss_ingest_mib"]),
+        ("  RSS before ingest (MiB)", ".1f", base["rss_start_mib"], ours["rss_start_mib"]),
+        ("peak RSS after queries (MiB)", ".1f", base["rss_end_mib"], ours["rss_end_mib"]),
+    ]
+    if "tracemalloc_peak_mib" in base and "tracemalloc_peak_mib" in ours:
+        rows.append(
+            (
+                "tracemalloc peak, ingest (MiB)",
+                ".1f",
+                base["tracemalloc_peak_mib"],
+                ours["tracemalloc_peak_mib"],
+            )
+        )
+    rows += [
+        ("query p50 (ms)", ".2f", base["p50_ms"], ours["p50_ms"]),
+        ("query p95 (ms)", ".2f", base["p95_ms"], ours["p95_ms"]),
+        ("query mean (ms)", ".2f", base["mean_ms"], ours["mean_ms"]),
+    ]
+    for kind in QUERY_COUNTS:
+        for p in ("p50", "p95"):
+            key = f"{kind}_{p}_ms"
+            rows.append((f"  {kind} queries {p} (ms)", ".2f", base[key], ours[key]))
+
+    lines = [
+        f"ingest_search: {meta['corpus_name']}, {meta['passages']:,} passages, "
+        f"{meta['input_bytes'] / MB:.1f} MB; {meta['queries']} queries "
+        f"({', '.join(f'{n} {k}' for k, n in meta['query_kinds'].items())}) "
+        f"x {meta['repeat']} repeats after {WARMUP} warm-up; medians of {meta['rounds']} round(s)",
+        f"Python {meta['python']}, whoosh-reloaded {meta['whoosh']}, {meta['machine']}",
+        "",
+        f"{'metric':<32}{'baseline':>12}{'ours':>12}{'ours/base':>11}",
+        "-" * 67,
+    ]
+    for name, fmt, b, o in rows:
+        lines.append(f"{name:<32}{b:>12{fmt}}{o:>12{fmt}}{ratio(o, b):>11.2f}")
+    lines += ["", f"{'target (ours/baseline)':<32}{'value':>12}{'bound':>12}{'':>11}", "-" * 67]
+    for target in summary["targets"]:
+        verdict = "PASS" if target["pass"] else "MISS"
+        bound = f"{target['op']} {target['bound']}"
+        lines.append(f"{target['name']:<32}{target['value']:>12.2f}{bound:>12}{verdict:>11}")
+    sanity = summary["sanity"]
+    lines += [
+        "",
+        f"sanity: {sanity['first20_same_total']}/{sanity['first20']} of the first single-word "
+        f"queries give the same total on both sides "
+        f"(ours >= baseline in {sanity['first20_ours_ge']}/{sanity['first20']})",
+        f"        all {sanity['all']} queries: same total in {sanity['all_same_total']}, "
+        f"ours >= baseline in {sanity['all_ours_ge']}; mean top-{LIMIT} id overlap "
+        f"{sanity['mean_overlap']:.2f}",
+    ]
+    return lines
+
+
+def sanity(queries: list[dict[str, str]], base: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    """How far the two sides' totals and top hits agree (from the first timed round)."""
+    pairs = list(zip(base["answers"], ours["answers"], strict=True))
+    first = [
+        pair for q, pair in zip(queries, pairs, strict=True) if q["kind"] == "word"
+    ][:20]
+    overlaps = [
+        len(set(b["ids"]) & set(o["ids"])) / max(len(b["ids"]), len(o["ids"]))
+        for b, o in pairs
+        if b["ids"] or o["ids"]
+    ]
+    mismatched = [
+        {"query": q["query"], "baseline": b["total"], "ours": o["total"]}
+        for q, (b, o) in zip(queries, pairs, strict=True)
+        if b["total"] != o["total"]
+    ]
+    return {
+        "first20": len(first),
+        "first20_same_total": sum(b["total"] == o["total"] for b, o in first),
+        "first20_ours_ge": sum(o["total"] >= b["total"] for b, o in first),
+        "all": len(pairs),
+        "all_same_total": sum(b["total"] == o["total"] for b, o in pairs),
+        "all_ours_ge": sum(o["total"] >= b["total"] for b, o in pairs),
+        "mean_overlap": statistics.fmean(overlaps) if overlaps else math.nan,
+        "total_mismatches": mismatched,
+    }
+
+
+def summarize(
+    runs: dict[str, list[dict[str, Any]]], traced: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    for side in SIDES:
+        rs = runs[side]
+        s: dict[str, float] = {
+            key: median_of(rs, key)
+            for key in (
+                "ingest_seconds",
+                "passages_per_s",
+                "mb_per_s",
+                "rss_start_mib",
+                "rss_ingest_mib",
+                "rss_end_mib",
+            )
+        }
+        s["index_mb"] = median_of(rs, "index_bytes") / MB
+        for stat in ("p50_ms", "p95_ms", "mean_ms", "max_ms"):
+            s[stat] = median_of(rs, "queries", stat)
+            for kind in QUERY_COUNTS:
+                s[f"{kind}_{stat}"] = median_of(rs, f"queries_{kind}", stat)
+        if side in traced:
+            s["tracemalloc_peak_mib"] = traced[side]["tracemalloc_peak_mib"]
+        s["ingest_seconds_per_round"] = [r["ingest_seconds"] for r in rs]  # type: ignore[assignment]
+        summary[side] = s
+    base, ours = summary["baseline"], summary["ours"]
+    values = {
+        "ingest throughput ratio": ratio(ours["passages_per_s"], base["passages_per_s"]),
+        "query p50 ratio": ratio(ours["p50_ms"], base["p50_ms"]),
+        "query p95 ratio": ratio(ours["p95_ms"], base["p95_ms"]),
+    }
+    summary["targets"] = [
+        {
+            "name": name,
+            "value": values[name],
+            "op": op,
+            "bound": bound,
+            "pass": check(values[name], op, bound),
+        }
+        for name, op, bound in TARGETS
+    ]
+    return summary
+
+
+def main_parent(args: argparse.Namespace) -> int:
+    corpus = Path(args.corpus).resolve()
+    if not corpus.is_file():
+        print(
+            f"ingest_search: corpus not found: {corpus}\n"
+            f"The shared corpora sit beside the project at ../shared/corpora; "
+            f"pass --corpus PATH to use another JSON Lines file.",
+            file=sys.stderr,
+        )
+        return 2
+    out = Path(args.out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="ingest-search-"))
+    try:
+        source = corpus
+        if args.limit is not None:
+            source = work / corpus.name
+            with corpus.open(encoding="utf-8") as src, source.open("w", encoding="utf-8") as dst:
+                kept = 0
+                for line in src:
+                    if kept >= args.limit:
+                        break
+                    if line.strip():
+                        dst.write(line)
+                        kept += 1
+        texts = read_texts(source)
+        queries = build_queries(texts)
+        kinds = {k: sum(q["kind"] == k for q in queries) for k in QUERY_COUNTS}
+        queries_file = work / "queries.json"
+        queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+        print(
+            f"{len(texts):,} passages, {len(queries)} queries {kinds}; "
+            f"{args.rounds} round(s) x {len(SIDES)} sides",
+            file=sys.stderr,
+        )
+
+        runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
+        for round_ in range(args.rounds):
+            for side in SIDES:
+                r = child(side, source, queries_file, args.repeat)
+                runs[side].append(r)
+                print(
+                    f"round {round_ + 1}/{args.rounds} {side:>8}: ingest "
+                    f"{r['ingest_seconds']:.2f}s, p50 {r['queries']['p50_ms']:.2f} ms, "
+                    f"p95 {r['queries']['p95_ms']:.2f} ms, maxrss {r['rss_end_mib']:.0f} MiB",
+                    file=sys.stderr,
+                )
+        traced: dict[str, dict[str, Any]] = {}
+        if not args.no_trace:
+            for side in SIDES:
+                traced[side] = child(side, source, queries_file, 1, trace=True)
+                print(
+                    f"tracemalloc {side:>8}: peak {traced[side]['tracemalloc_peak_mib']:.1f} MiB",
+                    file=sys.stderr,
+                )
+        if args.profile:
+            for side in SIDES:
+                child(side, source, queries_file, 1, profile=out.parent / f"profile-{side}")
+                print(f"profiled {side}", file=sys.stderr)
+
+        summary = summarize(runs, traced)
+        summary["sanity"] = sanity(queries, runs["baseline"][0], runs["ours"][0])
+        meta = {
+            "corpus": str(corpus),
+            "corpus_name": corpus.name,
+            "limit": args.limit,
+            "passages": runs["ours"][0]["passages"],
+            "input_bytes": source.stat().st_size,
+            "queries": len(queries),
+            "query_kinds": kinds,
+            "repeat": args.repeat,
+            "rounds": args.rounds,
+            "seed": SEED,
+            "python": platform.python_version(),
+            "whoosh": importlib.metadata.version("whoosh-reloaded"),
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        }
+        lines = format_table(summary, meta)
+        if args.profile:
+            lines += report_profiles(out.parent, args.profile_top)
+        print("\n".join(lines))
+        for side in SIDES:
+            for r in runs[side]:
+                r.pop("answers", None)
+        record = {
+            "meta": meta,
+            "summary": summary,
+            "runs": runs,
+            "tracemalloc": traced,
+            "queries": queries,
+        }
+        out.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwritten: {out}", file=sys.stderr)
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main_child(args: argparse.Namespace) -> int:
+    queries = json.loads(Path(args.queries).read_text(encoding="utf-8"))
+    result = run_side(
+        args.side,
+        Path(args.corpus),
+        queries,
+        args.repeat,
+        trace=args.trace,
+        profile=Path(args.cprofile) if args.cprofile else None,
+    )
+    Path(args.result).write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark the archive's ingest and search against bare Whoosh."
+    )
+    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="JSON Lines corpus")
+    parser.add_argument("--limit", type=int, default=None, help="use the first N passages only")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds over the queries")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each side")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the JSON")
+    parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument(
+        "--profile", action="store_true", help="also cProfile each side (dumps in the out folder)"
+    )
+    parser.add_argument("--profile-top", type=int, default=15, help="functions listed per profile")
+    # Internal: the child process that measures one side.
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
+    parser.add_argument("--queries", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cprofile", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be a positive integer")
+    if args.repeat < 1 or args.rounds < 1:
+        parser.error("--repeat and --rounds must be positive integers")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.side:
+        return main_child(args)
+    return main_parent(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
