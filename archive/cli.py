@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("path", metavar="PATH", help="a file or a folder")
 
     search = command("search", "Search the archive.")
-    search.add_argument("query", metavar="QUERY", help="words; AND, OR, NOT, \"phrase\", prefix*")
+    search.add_argument("query", metavar="QUERY", help='words; AND, OR, NOT, "phrase", prefix*')
     search.add_argument("--limit", type=_positive, default=10, metavar="N", help="hits per page")
     search.add_argument("--page", type=_positive, default=1, metavar="N", help="the page to show")
     search.add_argument(

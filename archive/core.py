@@ -60,14 +60,13 @@ class Archive:
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
             elif not self._searcher.up_to_date():
+                # A new searcher, not Searcher.refresh(): Whoosh's refresh reuses
+                # segment readers by segment id, so it keeps documents deleted
+                # since (an updated passage would show twice) and puts back
+                # segments that a merge removed.
                 old = self._searcher
-                if old.doc_count_all() == 0:
-                    # Whoosh cannot refresh a searcher over an empty index
-                    # (its reader has no segments to reuse): open anew.
-                    self._searcher = self._ix.searcher()
-                    old.close()
-                else:
-                    self._searcher = old.refresh()
+                self._searcher = self._ix.searcher()
+                old.close()
             return self._searcher
 
     def search(
@@ -131,24 +130,25 @@ class Archive:
         added = updated = unchanged = 0
         seen: dict[str, str] = {}
         with self._lock:
-            writer = store.writer(self._ix, self.path)
+            reader = self._current()
+            writer: Any = None  # taken at the first change: re-ingesting nothing new locks nothing
             try:
-                reader = self._current()
                 for file, origin in files:
                     for line, passage in passages(file, origin):
-                        where = f"{file}:{line}"
                         if passage.id in seen:
                             raise InputError(
                                 f"id {passage.id!r} given twice (first at {seen[passage.id]})",
                                 file,
                                 line,
                             )
-                        seen[passage.id] = where
+                        seen[passage.id] = f"{file}:{line}"
                         digest = _digest(passage)
                         old = reader.document(id=passage.id)
                         if old is not None and old.get("digest") == digest:
                             unchanged += 1
                             continue
+                        if writer is None:
+                            writer = store.writer(self._ix, self.path)
                         doc = self._document(passage, origin, digest)
                         if old is None:
                             writer.add_document(**doc)
@@ -156,17 +156,14 @@ class Archive:
                         else:
                             writer.update_document(**doc)
                             updated += 1
-            except BaseException:
-                writer.cancel()
-                raise
-            if added or updated:
-                try:
+                if writer is not None:
                     writer.commit()
-                except OSError as exc:
+            except BaseException as exc:
+                if writer is not None:
+                    store.discard(writer, self.path)
+                if isinstance(exc, OSError):
                     raise ArchiveError(f"cannot write the index at {self.path}: {exc}") from exc
-                self._current()
-            else:
-                writer.cancel()
+                raise
         return IngestReport(
             files=tuple(origin for _, origin in files),
             added=added,

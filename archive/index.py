@@ -9,9 +9,13 @@ rebuild it, instead of a ``ModuleNotFoundError`` from deep inside Whoosh.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import pickle
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +119,17 @@ def _write_format(path: Path) -> None:
     os.replace(tmp, path / FORMAT_FILE)
 
 
+_TOC = re.compile(r"^_MAIN_[0-9]+\.toc$")
+
+
 def exists(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a folder holding a Whoosh index."""
+    """Whether ``path`` is a folder holding a Whoosh index (a table of contents file).
+
+    Whoosh's own ``exists_in`` opens the index, and so unpickles the analyzer;
+    this only looks at the file names.
+    """
     folder = Path(path)
-    return folder.is_dir() and whoosh_index.exists_in(str(folder))
+    return folder.is_dir() and any(_TOC.match(name) for name in os.listdir(folder))
 
 
 def open_index(path: str | os.PathLike[str], create: bool = True) -> whoosh_index.Index:
@@ -134,14 +145,20 @@ def open_index(path: str | os.PathLike[str], create: bool = True) -> whoosh_inde
         raise IndexStoreError(f"{folder} is not a folder", folder)
     if exists(folder):
         _check_format(folder)
-        try:
-            return whoosh_index.open_dir(str(folder))
-        except (ImportError, AttributeError, pickle.UnpicklingError, EOFError) as exc:
-            raise IndexFormatError(
-                f"the index at {folder} was built by an incompatible version "
-                f"({type(exc).__name__}: {exc}); {_rebuild_hint(folder)}",
-                folder,
-            ) from exc
+        # Whoosh leaves its table of contents open when unpickling the schema
+        # fails; it is closed here, quietly, when the failure is dropped.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return whoosh_index.open_dir(str(folder))
+            except (ImportError, AttributeError, pickle.UnpicklingError, EOFError) as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+            gc.collect()
+        raise IndexFormatError(
+            f"the index at {folder} was built by an incompatible version "
+            f"({failure}); {_rebuild_hint(folder)}",
+            folder,
+        )
     if not create:
         raise IndexNotFoundError(
             f"no archive index in {folder} (build one with: archive ingest PATH --index {folder})",
@@ -153,6 +170,20 @@ def open_index(path: str | os.PathLike[str], create: bool = True) -> whoosh_inde
         return whoosh_index.create_in(str(folder), schema())
     except OSError as exc:
         raise IndexStoreError(f"cannot create an index in {folder}: {exc}", folder) from exc
+
+
+def discard(writer: Any, path: Path) -> None:
+    """Cancel ``writer`` and delete the files of its unfinished segment.
+
+    Whoosh's ``cancel`` releases the lock but leaves the new segment's files
+    behind until some later commit; the folder is put back as it was.
+    """
+    segment = writer.newsegment.segment_id()
+    writer.cancel()
+    for name in os.listdir(path):
+        if name.startswith(segment + ".") or name.startswith(segment + "_"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path / name)
 
 
 def writer(ix: whoosh_index.Index, path: Path, timeout: float = LOCK_TIMEOUT) -> Any:

@@ -403,7 +403,7 @@ def run_side(
 
         result["queries"] = latency_stats([s for per_query in samples for s in per_query])
         for kind in QUERY_COUNTS:
-            picked = [s for q, ss in zip(queries, samples, strict=True) if q["kind"] == kind]
+            picked = [ss for q, ss in zip(queries, samples, strict=True) if q["kind"] == kind]
             result[f"queries_{kind}"] = latency_stats([s for ss in picked for s in ss])
         result["answers"] = answers
         result["rss_end_mib"] = max_rss_mib()
@@ -567,12 +567,12 @@ def format_table(summary: dict[str, Any], meta: dict[str, Any]) -> list[str]:
     return lines
 
 
-def sanity(queries: list[dict[str, str]], base: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+def sanity(
+    queries: list[dict[str, str]], base: dict[str, Any], ours: dict[str, Any]
+) -> dict[str, Any]:
     """How far the two sides' totals and top hits agree (from the first timed round)."""
     pairs = list(zip(base["answers"], ours["answers"], strict=True))
-    first = [
-        pair for q, pair in zip(queries, pairs, strict=True) if q["kind"] == "word"
-    ][:20]
+    first = [pair for q, pair in zip(queries, pairs, strict=True) if q["kind"] == "word"][:20]
     overlaps = [
         len(set(b["ids"]) & set(o["ids"])) / max(len(b["ids"]), len(o["ids"]))
         for b, o in pairs

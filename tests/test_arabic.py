@@ -6,7 +6,7 @@ import json
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pyarabic import araby
 
@@ -140,7 +140,9 @@ def test_direction_mark_inside_a_word_does_not_split_it() -> None:
 ARABIC_LETTERS = "ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي"
 letters = st.text(alphabet=ARABIC_LETTERS, min_size=1, max_size=12)
 # The combining hamzas and madda make letters (و + U+0654 is ؤ), not diacritics.
-marks = st.sampled_from(sorted(set(arabic.MARKS + arabic.TATWEEL) - set(arabic.LETTER_FORMING_MARKS)))
+marks = st.sampled_from(
+    sorted(set(arabic.MARKS + arabic.TATWEEL) - set(arabic.LETTER_FORMING_MARKS))
+)
 
 
 @given(st.text(alphabet=ARABIC_LETTERS + arabic.MARKS + arabic.CONTROLS + " ٠١٢abcXYZ"))

@@ -31,7 +31,7 @@ from archive.readers._lines import lines
 
 HEADING = "# "
 FIELD = re.compile(r"^@([A-Za-z_][\w-]*)\s*:\s?(.*)$")
-CITATION = re.compile(r"\[(\d{1,5})\]")
+CITATION = re.compile(r"[ \t]?\[(\d{1,5})\]")
 _ESCAPED = ("\\# ", "\\@", "\\\\")
 
 
@@ -47,8 +47,10 @@ def split_citations(body: str) -> tuple[str, tuple[str, ...]]:
         labels.append(match.group(1))
         before = body[match.start() - 1] if match.start() > 0 else " "
         after = body[match.end()] if match.end() < len(body) else " "
-        # Keep two words apart when the marker was all that separated them.
-        return " " if before.isalnum() and after.isalnum() else ""
+        # Keep two words apart when the marker (and a space) separated them.
+        if (before.isalnum() or match.group().startswith((" ", "\t"))) and after.isalnum():
+            return " "
+        return ""
 
     text = CITATION.sub(drop, body)
     return text, tuple(labels)

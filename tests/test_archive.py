@@ -1,0 +1,300 @@
+"""The Archive facade: the index folder's life, ingest semantics, retrieval, errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import TEXT, Schema
+
+from archive import (
+    Archive,
+    IndexFormatError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexStoreError,
+    InputError,
+    Passage,
+    PassageNotFoundError,
+)
+from archive import index as store
+from tests.conftest import ROOT, write_jsonl
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# --- opening and creating ------------------------------------------------------------
+
+
+def test_create_then_open(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "a" / "b")
+    assert len(arc) == 0
+    assert (tmp_path / "a" / "b" / store.FORMAT_FILE).is_file()
+    again = Archive(tmp_path / "a" / "b", create=False)
+    assert len(again) == 0
+
+
+def test_open_only_on_missing_folder_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError) as info:
+        Archive(tmp_path / "nothing", create=False)
+    assert info.value.path == str(tmp_path / "nothing")
+    assert str(tmp_path / "nothing") in str(info.value)
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_open_only_on_folder_without_index_leaves_it_untouched(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(IndexNotFoundError, match="no archive index in"):
+        Archive(folder, create=False)
+    assert files_of(folder) == {"notes.txt": b"keep me"}
+
+
+def test_index_path_that_is_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "file"
+    path.write_text("x", encoding="utf-8")
+    with pytest.raises(IndexStoreError, match="is not a folder"):
+        Archive(path)
+
+
+def test_analyzer_version_mismatch_says_rebuild(tmp_path: Path) -> None:
+    Archive(tmp_path / "ix")
+    record = json.loads((tmp_path / "ix" / store.FORMAT_FILE).read_text("utf-8"))
+    record["analysis_version"] = 0
+    (tmp_path / "ix" / store.FORMAT_FILE).write_text(json.dumps(record), "utf-8")
+    with pytest.raises(IndexFormatError) as info:
+        Archive(tmp_path / "ix")
+    message = str(info.value)
+    assert "analysis_version 0" in message
+    assert "rebuild" in message
+    assert str(tmp_path / "ix") in message
+
+
+def test_foreign_whoosh_index_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "ix").mkdir()
+    whoosh_index.create_in(str(tmp_path / "ix"), Schema(body=TEXT()))
+    with pytest.raises(IndexFormatError, match="did not build"):
+        Archive(tmp_path / "ix")
+
+
+def test_analyzer_moved_away_says_rebuild(tmp_path: Path) -> None:
+    """Whoosh pickles the analyzer's import path: a missing module is a format error."""
+    module = tmp_path / "gone_analyzer.py"
+    module.write_text(
+        "from whoosh.analysis import RegexTokenizer\nclass Gone(RegexTokenizer):\n    pass\n",
+        encoding="utf-8",
+    )
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[2])\n"
+        "from archive import Archive, index\n"
+        "from whoosh import index as wi\n"
+        "from whoosh.fields import TEXT, Schema\n"
+        "import gone_analyzer\n"
+        "Archive(sys.argv[1])\n"
+        "wi.create_in(sys.argv[1], Schema(text=TEXT(analyzer=gone_analyzer.Gone())))\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "ix"), str(tmp_path)], check=True, cwd=ROOT
+    )
+    module.unlink()
+    with pytest.raises(IndexFormatError, match=r"incompatible version.*rebuild"):
+        Archive(tmp_path / "ix")
+
+
+# --- ingest --------------------------------------------------------------------------
+
+
+def test_ingest_report_and_reingest_adds_nothing(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in" / "p.jsonl", [{"text": "نص أول"}, {"text": "نص ثان"}])
+    arc = Archive(tmp_path / "ix")
+    first = arc.ingest(path)
+    assert (first.added, first.updated, first.unchanged, first.files) == (2, 0, 0, ("p.jsonl",))
+    before = files_of(tmp_path / "ix")
+    second = arc.ingest(tmp_path / "in")
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
+    assert len(arc) == 2
+    assert files_of(tmp_path / "ix") == before  # not even a new generation
+
+
+def test_changed_passage_is_updated_in_place(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "text": "ستالين"}])
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(path)
+    write_jsonl(path, [{"id": "a", "text": "لينين", "title": "جديد"}, {"id": "b", "text": "نص"}])
+    report = arc.ingest(path)
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 0)
+    assert len(arc) == 2
+    assert arc.get("a").title == "جديد"
+    assert arc.search("ستالين").total == 0
+    assert arc.search("لينين").total == 1
+
+
+def test_failed_ingest_leaves_the_index_exactly_as_it_was(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "ok.jsonl", [{"id": "old", "text": "قديم"}]))
+    before = files_of(tmp_path / "ix")
+    folder = tmp_path / "batch"
+    write_jsonl(folder / "a.jsonl", [{"id": "old", "text": "تغير"}, {"id": "new", "text": "جديد"}])
+    (folder / "b.jsonl").write_text('{"text": "سليم"}\n{"text": \n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"b\.jsonl:2: not valid JSON"):
+        arc.ingest(folder)
+    assert files_of(tmp_path / "ix") == before
+    assert [p.id for p in arc] == ["old"]
+    assert arc.get("old").text == "قديم"
+    assert arc.search("جديد").total == 0
+    fresh = Archive(tmp_path / "ix", create=False)
+    assert [p.text for p in fresh] == ["قديم"]
+
+
+def test_duplicate_id_in_one_call_names_both_places(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_jsonl(folder / "a.jsonl", [{"id": "x", "text": "أ"}])
+    write_jsonl(folder / "b.jsonl", [{"text": "ب"}, {"id": "x", "text": "ب"}])
+    arc = Archive(tmp_path / "ix")
+    with pytest.raises(InputError) as info:
+        arc.ingest(folder)
+    assert str(info.value) == (
+        f"{folder / 'b.jsonl'}:2: id 'x' given twice (first at {folder / 'a.jsonl'}:1)"
+    )
+    assert len(arc) == 0
+
+
+def test_missing_input_path(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    with pytest.raises(InputError, match="no such file or folder") as info:
+        arc.ingest(tmp_path / "nowhere")
+    assert info.value.path == str(tmp_path / "nowhere")
+
+
+def test_skipped_files_are_reported(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"text": "نص"}])
+    (tmp_path / "in" / "scan.png").write_bytes(b"\x89PNG\r\n")
+    report = Archive(tmp_path / "ix").ingest(tmp_path / "in")
+    assert report.skipped == ("scan.png",)
+    assert "scan.png" in str(report)
+
+
+def test_second_writer_gets_a_clear_error(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    holder = store.writer(arc._ix, arc.path)
+    try:
+        with pytest.raises(IndexLockedError, match="being written") as info:
+            store.writer(arc._ix, arc.path, timeout=0.2)
+        assert info.value.path == str(tmp_path / "ix")
+    finally:
+        holder.cancel()
+
+
+# --- retrieval -----------------------------------------------------------------------
+
+
+def test_get_len_iter_contains(tmp_path: Path) -> None:
+    records = [
+        {"id": "a", "title": "عنوان", "text": "نص", "source": "كتاب", "caption": "صورة", "n": 3},
+        {"id": "b", "text": "نص آخر", "citations": ["4"]},
+    ]
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "p.jsonl", records))
+    assert len(arc) == 2
+    assert "a" in arc
+    assert "zz" not in arc
+    a = arc.get("a")
+    assert a == Passage(
+        id="a", title="عنوان", text="نص", source="كتاب", caption="صورة", metadata={"n": 3}
+    )
+    assert arc.get("b").citations == ("4",)
+    assert arc.get("b").source == "p.jsonl"
+    assert sorted(p.id for p in arc) == ["a", "b"]
+
+
+def test_get_unknown_id(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    with pytest.raises(PassageNotFoundError) as info:
+        arc.get("missing")
+    assert isinstance(info.value, KeyError)
+    assert str(info.value) == f"no passage with id 'missing' in the index at {tmp_path / 'ix'}"
+
+
+def test_search_sees_another_archives_ingest(tmp_path: Path) -> None:
+    reader = Archive(tmp_path / "ix")
+    assert reader.search("ستالين").total == 0
+    writer = Archive(tmp_path / "ix")
+    writer.ingest(write_jsonl(tmp_path / "p.jsonl", [{"text": "ستالين"}]))
+    assert reader.search("ستالين").total == 1
+    writer.ingest(write_jsonl(tmp_path / "q.jsonl", [{"text": "ستالين ولينين"}]))
+    assert reader.search("ستالين").total == 2
+    assert len(reader) == 2
+
+
+def test_searcher_is_reused_between_searches(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "p.jsonl", [{"text": "ستالين"}]))
+    arc.search("ستالين")
+    first = arc._searcher
+    arc.search("ستالين")
+    assert arc._searcher is first
+
+
+def test_threads_share_one_archive(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "p.jsonl", [{"id": str(i), "text": "نص"} for i in range(50)]))
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(20):
+                assert arc.search("نص").total == 50
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_stats(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "p.jsonl", [{"text": "أ", "source": "س"}, {"text": "ب"}]))
+    stats = arc.stats()
+    assert stats["passages"] == 2
+    assert stats["sources"] == 2
+    assert stats["bytes"] > 0
+    assert stats["analysis_version"] == store.format_record()["analysis_version"]
+
+
+# --- what ships ----------------------------------------------------------------------
+
+
+def test_shipped_texts_are_two_passages(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    report = arc.ingest(ROOT / "texts")
+    assert report.added == 2
+    passages = {p.title: p for p in arc}
+    assert set(passages) == {"ستالين وإنقاذ لينين", "سقوط الحكومة المؤقتة"}
+    first = passages["ستالين وإنقاذ لينين"]
+    assert first.caption == "فلاديمير لينين بعد ان حلق لة ستالين لحيتة وشواربة في فنلندا"
+    assert first.citations == ("10",)
+    assert first.text.startswith("أطلق سراح ستالين من المنفى")
+    assert first.text.endswith("وعضو الجمعية التأسيسية.")
+    assert "[10]" not in first.text
+    second = passages["سقوط الحكومة المؤقتة"]
+    assert second.caption == "الكسندر كيرنسكي رئيس الحكومة المؤقتة"
+    assert second.citations == ("11",)
+    assert "لينينوالكثير" in first.text  # typos kept
+    assert "مسؤلية" in first.text
+    assert arc.search("10").total == 0  # the citation marker is not searchable text
+    assert arc.search("لينين").total == 2
+    assert arc.search('"الحكومة المؤقتة"').total == 2
+    assert [h.passage.title for h in arc.search("title:سقوط").hits] == ["سقوط الحكومة المؤقتة"]

@@ -1,0 +1,213 @@
+"""The input formats: the .txt passage format and JSON Lines, and their errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive import InputError
+from archive.readers import find_files, passages
+from archive.readers.text import split_citations
+
+
+def read(path: Path) -> list[tuple[int, object]]:
+    return list(passages(path, path.name))
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return path
+
+
+# --- the .txt format ---------------------------------------------------------------
+
+TXT = """# ستالين وإنقاذ لينين
+@caption: فلاديمير لينين في فنلندا
+@id: stalin-1
+@era: 1917
+أطلق سراح ستالين من المنفى.[10]
+
+وعاد الى سانت بطرسبرغ.
+
+# سقوط الحكومة المؤقتة
+في ايلول/سبتمبر 1917 عين كيرينسكي[3] رئيس الحكومة.[11]
+"""
+
+
+def test_txt_headings_fields_body_and_citations(tmp_path: Path) -> None:
+    (l1, first), (l2, second) = read(write(tmp_path, "a.txt", TXT))
+    assert (l1, l2) == (1, 9)
+    assert first.id == "stalin-1"
+    assert first.title == "ستالين وإنقاذ لينين"
+    assert first.caption == "فلاديمير لينين في فنلندا"
+    assert first.text == "أطلق سراح ستالين من المنفى.\n\nوعاد الى سانت بطرسبرغ."
+    assert first.citations == ("10",)
+    assert first.metadata == {"era": "1917"}
+    assert first.source == "a.txt"
+    assert second.title == "سقوط الحكومة المؤقتة"
+    assert second.text == "في ايلول/سبتمبر 1917 عين كيرينسكي رئيس الحكومة."
+    assert second.citations == ("3", "11")
+    assert second.id.startswith("a:")
+
+
+def test_citation_between_two_words_keeps_them_apart() -> None:
+    assert split_citations("كلمة[2]أخرى") == ("كلمة أخرى", ("2",))
+    assert split_citations("نص [12] آخر") == ("نص آخر", ("12",))
+    assert split_citations("نص [12]، آخر [1][2]") == ("نص، آخر", ("12", "1", "2"))
+    # Brackets that are not a number are text.
+    assert split_citations("[انظر] [2:255]") == ("[انظر] [2:255]", ())
+
+
+def test_txt_without_heading_is_one_untitled_passage(tmp_path: Path) -> None:
+    [(_, p)] = read(write(tmp_path, "plain.txt", "\n\nسطر أول\nسطر ثان\n\n"))
+    assert p.title == ""
+    assert p.text == "سطر أول\nسطر ثان"
+
+
+def test_txt_escaped_heading_and_field_in_body(tmp_path: Path) -> None:
+    [(_, p)] = read(write(tmp_path, "e.txt", "# عنوان\nنص\n\\# ليس عنوانا\n\\@caption: نص\n"))
+    assert p.text == "نص\n# ليس عنوانا\n@caption: نص"
+    assert p.caption == ""
+
+
+def test_txt_field_line_after_body_is_body(tmp_path: Path) -> None:
+    [(_, p)] = read(write(tmp_path, "f.txt", "# عنوان\nنص\n@note: هذا نص\n"))
+    assert p.text == "نص\n@note: هذا نص"
+    assert p.metadata == {}
+
+
+def test_txt_heading_without_body_names_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "h.txt", "# أول\nنص\n\n# ثان\n\n# ثالث\nنص\n")
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert info.value.line == 4
+    assert str(info.value) == f"{path}:4: passage 'ثان' has no text"
+
+
+def test_txt_repeated_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.txt", "# أ\n@caption: ب\n@caption: ج\nنص\n")
+    with pytest.raises(InputError, match=r"r\.txt:3: field @caption given twice"):
+        read(path)
+
+
+def test_crlf_and_bom(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.txt", b"\xef\xbb\xbf# \xd8\xa3\r\n\xd9\x86\xd8\xb5\r\n")
+    [(_, p)] = read(path)
+    assert (p.title, p.text) == ("أ", "نص")
+
+
+def test_text_is_put_in_nfc(tmp_path: Path) -> None:
+    [(_, p)] = read(write(tmp_path, "n.txt", "ا\u0654حمد"))
+    assert p.text == "أحمد"
+
+
+# --- errors common to the formats ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["bad.txt", "bad.jsonl"])
+def test_invalid_utf8_names_line_and_byte(tmp_path: Path, name: str) -> None:
+    line1 = '{"text": "نص"}\n' if name.endswith("jsonl") else "# أ\n"
+    path = write(tmp_path, name, line1.encode() + b"ok \xff\xfe\n")
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert info.value.path == str(path)
+    assert info.value.line == 2
+    assert f"byte {len(line1.encode()) + 3}" in str(info.value)
+
+
+def test_windows_1256_file_is_not_utf8(tmp_path: Path) -> None:
+    path = write(tmp_path, "legacy.txt", "# عنوان\nنص عربي\n".encode("cp1256"))
+    with pytest.raises(InputError, match=r"legacy\.txt:1: not valid UTF-8"):
+        read(path)
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n"])
+@pytest.mark.parametrize("name", ["empty.txt", "empty.jsonl"])
+def test_empty_file(tmp_path: Path, name: str, content: str) -> None:
+    path = write(tmp_path, name, content)
+    with pytest.raises(InputError, match="empty file"):
+        read(path)
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder") as info:
+        find_files(tmp_path / "nowhere")
+    assert info.value.path == str(tmp_path / "nowhere")
+
+
+def test_unsupported_single_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"unsupported file type '\.pdf'"):
+        find_files(write(tmp_path, "book.pdf", b"%PDF"))
+
+
+def test_folder_skips_other_files_and_hidden_ones(tmp_path: Path) -> None:
+    write(tmp_path, "b.txt", "نص")
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", "a.jsonl", '{"text": "نص"}')
+    write(tmp_path, "image.png", b"\x89PNG")
+    write(tmp_path, ".hidden.txt", "نص")
+    files, skipped = find_files(tmp_path)
+    assert [origin for _, origin in files] == ["b.txt", "sub/a.jsonl"]
+    assert skipped == ["image.png"]
+
+
+def test_symlink_loop_is_not_followed_forever(tmp_path: Path) -> None:
+    write(tmp_path, "a.txt", "نص")
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
+    files, _ = find_files(tmp_path)
+    assert [origin for _, origin in files] == ["a.txt"]
+
+
+# --- JSON Lines --------------------------------------------------------------------
+
+
+def test_jsonl_fields_and_metadata(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "p.jsonl",
+        '{"id": 7, "title": "عنوان", "text": "نص", "source": "كتاب", "book": "البخاري"}\n'
+        "\n"
+        '{"text": "نص آخر", "citations": ["3"]}\n',
+    )
+    (l1, a), (l2, b) = read(path)
+    assert (l1, l2) == (1, 3)
+    assert (a.id, a.title, a.source, a.metadata) == ("7", "عنوان", "كتاب", {"book": "البخاري"})
+    assert b.source == "p.jsonl"
+    assert b.citations == ("3",)
+    assert b.id.startswith("p:")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"text": "نص"', "not valid JSON"),
+        ('["نص"]', "expected a JSON object, got list"),
+        ('{"title": "بلا نص"}', 'missing or empty "text"'),
+        ('{"text": "   "}', 'missing or empty "text"'),
+        ('{"text": 5}', 'missing or empty "text"'),
+        ('{"text": "نص", "id": [1]}', '"id" must be a string or an integer'),
+        ('{"text": "نص", "id": true}', '"id" must be a string or an integer'),
+        ('{"text": "نص", "id": "  "}', '"id" is blank'),
+        ('{"text": "نص", "title": 3}', '"title" must be a string'),
+        ('{"text": "نص", "citations": "3"}', '"citations" must be a list of strings'),
+    ],
+)
+def test_jsonl_bad_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = write(tmp_path, "bad.jsonl", '{"text": "سطر سليم"}\n' + line + "\n")
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert info.value.line == 2
+    assert str(info.value).startswith(f"{path}:2: ")
+    assert message in str(info.value)
+
+
+def test_generated_ids_are_stable_and_distinct(tmp_path: Path) -> None:
+    path = write(tmp_path, "d.jsonl", '{"text": "نص"}\n{"text": "نص"}\n{"text": "آخر"}\n')
+    ids = [p.id for _, p in read(path)]
+    assert ids == [p.id for _, p in read(path)]
+    assert len(set(ids)) == 3
+    assert ids[1] == ids[0] + "-2"
