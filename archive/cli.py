@@ -49,8 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = command("search", "Search the archive.")
     search.add_argument("query", metavar="QUERY", help='words; AND, OR, NOT, "phrase", prefix*')
-    search.add_argument("--limit", type=_positive, default=10, metavar="N", help="hits per page")
-    search.add_argument("--page", type=_positive, default=1, metavar="N", help="the page to show")
+    search.add_argument(
+        "--limit", type=_positive, default=10, metavar="N", help="hits per page (default: 10)"
+    )
+    search.add_argument(
+        "--page", type=_positive, default=1, metavar="N", help="the page to show (default: 1)"
+    )
     search.add_argument(
         "--exact", action="store_true", help="match words as written, diacritics included"
     )

@@ -1,0 +1,104 @@
+"""The docs say what the code does: the normalisation table, README examples, the API."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+import archive
+from archive import arabic
+from tests.conftest import ROOT
+
+_CODE = re.compile(r"U\+([0-9A-F]{4})(?:–U\+([0-9A-F]{4}))?")
+
+
+def _table_rows() -> list[tuple[list[int], str]]:
+    doc = (ROOT / "docs" / "normalisation.md").read_text(encoding="utf-8")
+    section = doc.split("## What changes", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("U+"):
+            continue
+        codes = []
+        for first, last in _CODE.findall(cells[0]):
+            codes.extend(range(int(first, 16), int(last or first, 16) + 1))
+        rows.append((codes, cells[2]))
+    return rows
+
+
+def _row_for(code: int, rows: list[tuple[list[int], str]]) -> str | None:
+    """The most specific row (the smallest range) that lists ``code``."""
+    holding = [(len(codes), target) for codes, target in rows if code in codes]
+    return min(holding)[1] if holding else None
+
+
+def _expected(char: str, target: str) -> str | None:
+    if target == "removed":
+        return ""
+    if target == "digits":
+        return str(unicodedata.digit(char))
+    if target in ("base letters", "words"):
+        spelled = arabic.WORD_LIGATURES.get(char, unicodedata.normalize("NFKC", char))
+        return arabic.fold(spelled)
+    if len(target) == 1:
+        return target
+    raise AssertionError(f"unknown target {target!r} in docs/normalisation.md")
+
+
+def test_normalisation_table_rows_are_what_the_code_does() -> None:
+    rows = _table_rows()
+    assert len(rows) > 20
+    checked = 0
+    for codes, _ in rows:
+        for code in codes:
+            char = chr(code)
+            if unicodedata.category(char) == "Cn":
+                continue
+            target = _row_for(code, rows)
+            assert target is not None
+            assert arabic.fold(char) == _expected(char, target), f"U+{code:04X} ({target})"
+            checked += 1
+    assert checked > 800
+
+
+def test_every_code_point_the_code_folds_has_a_row() -> None:
+    rows = _table_rows()
+    listed = {code for codes, _ in rows for code in codes}
+    missing = [f"U+{code:04X}" for code in arabic.fold_table() if code not in listed]
+    assert missing == []
+
+
+def test_public_namespace_is_one_sorted_all() -> None:
+    assert archive.__all__ == sorted(archive.__all__)
+    public = {name for name in dir(archive) if not name.startswith("_")}
+    modules = {"analysis", "arabic", "cli", "core", "errors", "index", "models"}
+    modules |= {"readers", "search"}
+    assert public - modules == set(archive.__all__) - {"__version__"}
+
+
+def test_every_exception_derives_from_archive_error() -> None:
+    for name in archive.__all__:
+        obj = getattr(archive, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, archive.ArchiveError), name
+
+
+def _python_blocks(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(ROOT / "texts", tmp_path / "texts")
+    monkeypatch.chdir(tmp_path)
+    blocks = _python_blocks(ROOT / "README.md")
+    assert blocks
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "index" / "archive.json").is_file()
