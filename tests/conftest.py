@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,18 @@ from archive import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-CORPORA = ROOT.parent / "shared" / "corpora"
+#: The shared corpora beside the project, or where ARCHIVE_CORPORA points.
+CORPORA = Path(os.environ.get("ARCHIVE_CORPORA", ROOT.parent / "shared" / "corpora"))
 
 
 def corpus(name: str) -> Path:
     """A file of the shared corpora, or skip the test with the reason."""
     path = CORPORA / name
     if not path.is_file():
-        pytest.skip(f"shared corpus {path} is absent (only the project's own machines have it)")
+        pytest.skip(
+            f"shared corpus {path} is absent (only the project's own machines have it; "
+            "set ARCHIVE_CORPORA to its folder)"
+        )
     return path
 
 
