@@ -8,6 +8,7 @@ Open or create an index with :class:`Archive`, ingest passages, search them::
     arc.search("لينين").total
 """
 
+from archive.arabic import Profile
 from archive.core import Archive
 from archive.errors import (
     ArchiveError,
@@ -35,6 +36,7 @@ __all__ = [
     "InputError",
     "Passage",
     "PassageNotFoundError",
+    "Profile",
     "QueryError",
     "SearchResults",
     "__version__",

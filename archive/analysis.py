@@ -12,7 +12,6 @@ to Whoosh's token stream.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,10 +20,21 @@ from whoosh.analysis import Composable, CompositeAnalyzer, Filter, Token, Tokeni
 from archive import arabic
 
 #: Bumped whenever the tokens produced for a text change.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 #: The analyzer's identity, stored in the index beside the version.
 ANALYZER_NAME = "archive.analysis.arabic_analyzer"
+
+#: The modes of :class:`ArabicFoldFilter`.
+SEARCH, STEM, EXACT = "search", "stem", "exact"
+
+#: Separates the skeleton from the written word in an exact-mode term.
+EXACT_SEPARATOR = "\x1f"
+
+#: Words analyzed per mode and profile, kept so that a frequent word is folded
+#: once: a dict lookup is several times cheaper than the fold.
+_CACHE: dict[tuple[str, arabic.Profile, bool], dict[str, tuple[tuple[str, ...], ...]]] = {}
+_CACHE_LIMIT = 200_000
 
 
 class ArabicTokenizer(Tokenizer):  # type: ignore[misc]  # whoosh is untyped
@@ -80,73 +90,128 @@ class ArabicTokenizer(Tokenizer):  # type: ignore[misc]  # whoosh is untyped
             yield t
 
 
-class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
-    """Fold each token for search (default) or for exact matching.
+def analyze_word(
+    word: str, mode: str, profile: arabic.Profile, query: bool = False
+) -> tuple[tuple[str, ...], ...]:
+    """The terms one written word becomes: a tuple of positions, each a tuple of
+    the alternative terms at that position.
 
-    ``exact=False`` applies :func:`archive.arabic.fold` (inlined: this is the
-    per-token hot path); ``exact=True`` applies
-    :func:`archive.arabic.fold_exact` (canonical equivalence and invisible
-    controls only). Tokens that fold to nothing (a lone mark or tatweel) are
-    dropped; a word ligature such as ﷺ becomes several tokens at the ligature's
-    offsets, and later positions move up so phrases across it still match.
+    Usually one position with one term. A word ligature (ﷺ) makes several
+    positions; an Uthmani word with a superscript alef or another small letter
+    makes several terms at one position, its plain spellings
+    (:func:`archive.arabic.plain_spellings`: ٱلۡعَٰلَمِينَ is العلمين and العالمين);
+    a word that folds to nothing makes none.
+
+    >>> analyze_word("ٱلۡعَٰلَمِينَ", SEARCH, arabic.DEFAULT)
+    (('العلمين', 'العالمين'),)
+    >>> analyze_word("وَبِالصَّبْرِ", STEM, arabic.DEFAULT)
+    (('صبر',),)
+    >>> analyze_word("بكتاب", STEM, arabic.DEFAULT)  # in the index
+    (('بكتاب', 'كتاب'),)
+    >>> analyze_word("بكتاب", STEM, arabic.DEFAULT, query=True)
+    (('بكتاب',),)
+    """
+    if mode == EXACT:
+        written = arabic.fold_exact(word)
+        bare = arabic.skeleton(written)
+        return ((bare + EXACT_SEPARATOR + written,),) if bare else ()
+    word = arabic.nfc(word)
+    table = arabic.fold_table(profile)
+    folded = word.translate(table).lower()
+    if " " in folded:
+        parts: tuple[tuple[str, ...], ...] = tuple((part,) for part in folded.split())
+    elif not folded:
+        parts = ()
+    else:
+        spellings = (w.translate(table).lower() for w in arabic.plain_spellings(word))
+        parts = (tuple(dict.fromkeys([folded, *spellings])),)
+    if mode == STEM:
+        parts = tuple(_stems(alts, query) for alts in parts)
+    return parts
+
+
+def _stems(words: tuple[str, ...], query: bool) -> tuple[str, ...]:
+    stems = [arabic.strip_clitics(w) for w in words]
+    if not query:
+        stems += [s for s in map(arabic.strip_preposition, stems) if s]
+    return tuple(dict.fromkeys(stems))
+
+
+class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
+    """Fold each token with :func:`analyze_word` in one of three modes.
+
+    ``search``: the profile's fold, plus the spelled-out form of small letters
+    at the same position. ``stem``: the same, then attached clitics taken off
+    (:func:`archive.arabic.strip_clitics`); in the index, not in queries, the
+    stem without a one-letter preposition is added at the same position.
+    ``exact``: the word as written (NFC, controls removed), as the term
+    ``skeleton + U+001F + written`` so that exact search can find every
+    vocalisation of a skeleton by prefix.
+
+    Tokens that fold to nothing are dropped; a word ligature becomes several
+    tokens at the ligature's offsets, and later positions move up so phrases
+    across it still match.
     """
 
-    def __init__(self, exact: bool = False) -> None:
-        self.exact = exact
+    def __init__(self, mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> None:
+        if mode not in (SEARCH, STEM, EXACT):
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode = mode
+        self.profile = profile
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ArabicFoldFilter) and other.exact == self.exact
+        return (
+            isinstance(other, ArabicFoldFilter)
+            and other.mode == self.mode
+            and other.profile == self.profile
+        )
 
     def __hash__(self) -> int:
-        return hash((self.__class__, self.exact))
+        return hash((self.__class__, self.mode, self.profile))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        if self.exact:
-            yield from self._exact(tokens)
-            return
-        table = arabic.fold_table()
+        mode, profile = self.mode, self.profile
+        cache: dict[str, tuple[tuple[str, ...], ...]] | None = None
         shift = 0
         for t in tokens:
+            if cache is None:
+                query = t.mode == "query"
+                cache = _CACHE.setdefault((mode, profile, query), {})
             word = t.text
-            if not unicodedata.is_normalized("NFC", word):
-                word = unicodedata.normalize("NFC", word)
-            folded = word.translate(table).lower()
-            if not folded:
+            parts = cache.get(word)
+            if parts is None:
+                parts = analyze_word(word, mode, profile, query)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[word] = parts
+            if len(parts) == 1 and len(parts[0]) == 1:  # the common case
+                if shift and t.positions:
+                    t.pos += shift
+                t.text = parts[0][0]
+                yield t
+                continue
+            if not parts:
                 shift -= 1
                 continue
-            if shift and t.positions:
+            if t.positions:
                 t.pos += shift
-            if " " not in folded:
-                t.text = folded
-                yield t
-                continue
-            parts = folded.split()
-            for i, part in enumerate(parts):
-                t.text = part
-                yield t
-                if t.positions and i < len(parts) - 1:
+            for i, alternatives in enumerate(parts):
+                if i and t.positions:
                     t.pos += 1
-                    shift += 1
-
-    def _exact(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        shift = 0
-        for t in tokens:
-            folded = arabic.fold_exact(t.text)
-            if not folded:
-                shift -= 1
-                continue
-            if shift and t.positions:
-                t.pos += shift
-            t.text = folded
-            yield t
+                for term in alternatives:
+                    t.text = term
+                    yield t
+            shift += len(parts) - 1
 
 
-def arabic_analyzer(exact: bool = False) -> Composable:
+def arabic_analyzer(mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> Composable:
     """The archive's analyzer: :class:`ArabicTokenizer` | :class:`ArabicFoldFilter`.
 
     >>> [t.text for t in arabic_analyzer()("وَقَالَ الكِتَابُ")]
     ['وقال', 'الكتاب']
-    >>> [t.text for t in arabic_analyzer(exact=True)("وَقَالَ الكِتَابُ")]
-    ['وَقَالَ', 'الكِتَابُ']
+    >>> [t.text for t in arabic_analyzer(STEM)("وَقَالَ الكِتَابُ")]
+    ['وقال', 'كتاب']
+    >>> [t.text.split(EXACT_SEPARATOR)[1] for t in arabic_analyzer(EXACT)("وَقَالَ")]
+    ['وَقَالَ']
     """
-    return CompositeAnalyzer(ArabicTokenizer(), ArabicFoldFilter(exact=exact))
+    return CompositeAnalyzer(ArabicTokenizer(), ArabicFoldFilter(mode, profile))

@@ -32,7 +32,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from archive.errors import ArchiveError
 
 # --- Letters -----------------------------------------------------------------
 
@@ -56,6 +61,16 @@ PERSIAN_KAF = "\u06a9"  # ک (keheh)
 PERSIAN_YEH = "\u06cc"  # ی (farsi yeh)
 
 TATWEEL = "\u0640"  # ـ (kashida), a stretching stroke with no meaning
+FEH = "\u0641"  # ف
+BEH = "\u0628"  # ب
+LAM = "\u0644"  # ل
+
+#: Small letters of Uthmani spelling that stand for a letter plain spelling
+#: writes out: the superscript alef of ٱلۡعَٰلَمِينَ (plain العالمين), the small
+#: waw and small yeh, and the small high yeh of إِبۡرَٰهِـۧمَ (plain إبراهيم).
+SMALL_WAW = "\u06e5"
+SMALL_YEH = "\u06e6"
+SMALL_HIGH_YEH = "\u06e7"
 
 # --- Marks -------------------------------------------------------------------
 
@@ -155,6 +170,7 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
 
 MARKS = _chars(MARK_RANGES)
 CONTROLS = _chars(CONTROL_RANGES)
+_MARK_SET = frozenset(MARKS)
 
 # --- The token pattern -------------------------------------------------------
 
@@ -240,6 +256,17 @@ def fold_persian(text: str) -> str:
     return text.replace(PERSIAN_YEH, YEH).replace(PERSIAN_KAF, KAF)
 
 
+def fold_hamza_seats(text: str) -> str:
+    """Profile option ``hamza_seats``: ؤ -> و and ئ -> ي; a standalone ء is kept.
+
+    It merges مسؤول with مسوول and رئيس with رييس; شيء stays apart from شي.
+
+    >>> fold_hamza_seats("مسؤول رئيس شيء")
+    'مسوول رييس شيء'
+    """
+    return text.replace(WAW_HAMZA, WAW).replace(YEH_HAMZA, YEH)
+
+
 def fold_digits(text: str) -> str:
     """Map Arabic-Indic and Persian digits to ASCII digits.
 
@@ -284,16 +311,66 @@ def _is_presentation(char: str) -> bool:
     return any(first <= code <= last for first, last in PRESENTATION_RANGES)
 
 
-def _steps(text: str) -> str:
-    """The default fold, one named step after another (slow; builds the table)."""
+@attrs.frozen(kw_only=True)
+class Profile:
+    """A folding profile: which of the contested folds the search fold makes.
+
+    The default folds ة to ه, ى to ي and Arabic-Indic digits to ASCII, and keeps
+    hamza seats. A profile is chosen when an index is created and stored in it.
+    """
+
+    #: ؤ -> و, ئ -> ي (:func:`fold_hamza_seats`).
+    hamza_seats: bool = False
+    #: ة -> ه (:func:`fold_ta_marbuta`).
+    ta_marbuta: bool = True
+    #: ى -> ي (:func:`fold_alef_maqsura`).
+    alef_maqsura: bool = True
+    #: Arabic-Indic and Persian digits -> ASCII (:func:`fold_digits`).
+    digits: bool = True
+
+    def to_dict(self) -> dict[str, bool]:
+        """The options as a JSON-ready dict."""
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        """A profile from :meth:`to_dict`'s output.
+
+        Raises:
+            ArchiveError: an unknown option or a value that is not a bool.
+        """
+        known = {f.name for f in attrs.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ArchiveError(
+                f"unknown folding option(s) {', '.join(unknown)}; "
+                f"the options are {', '.join(sorted(known))}"
+            )
+        for key, value in data.items():
+            if not isinstance(value, bool):
+                raise ArchiveError(f"folding option {key} must be true or false, not {value!r}")
+        return cls(**data)
+
+
+#: The default profile.
+DEFAULT = Profile()
+
+
+def _steps(text: str, profile: Profile = DEFAULT) -> str:
+    """The search fold, one named step after another (slow; builds the table)."""
     text = fold_presentation_forms(text)
     text = strip_marks(text)
     text = strip_controls(text)
     text = fold_alef(text)
-    text = fold_alef_maqsura(text)
-    text = fold_ta_marbuta(text)
+    if profile.alef_maqsura:
+        text = fold_alef_maqsura(text)
+    if profile.ta_marbuta:
+        text = fold_ta_marbuta(text)
     text = fold_persian(text)
-    text = fold_digits(text)
+    if profile.digits:
+        text = fold_digits(text)
+    if profile.hamza_seats:
+        text = fold_hamza_seats(text)
     return text.lower()
 
 
@@ -316,8 +393,8 @@ _DIGIT_TABLE = str.maketrans(ARABIC_INDIC_DIGITS + PERSIAN_DIGITS, "0123456789" 
 
 
 @functools.cache
-def fold_table() -> dict[int, str | None]:
-    """The one ``str.translate`` table of the default fold, built on first use.
+def fold_table(profile: Profile = DEFAULT) -> dict[int, str | None]:
+    """The one ``str.translate`` table of a profile's fold, built on first use.
 
     It is derived from the named steps above: each character that any step
     changes maps to what the whole chain makes of it.
@@ -339,17 +416,19 @@ def fold_table() -> dict[int, str | None]:
         + PERSIAN_KAF
         + ARABIC_INDIC_DIGITS
         + PERSIAN_DIGITS
+        + WAW_HAMZA
+        + YEH_HAMZA
         + _chars(PRESENTATION_RANGES)
     )
     for char in candidates:
-        folded = _steps(char)
+        folded = _steps(char, profile)
         if folded != char:
             table[ord(char)] = folded or None
     return table
 
 
-def fold(word: str) -> str:
-    """Fold one word (or any text) for search with the default profile.
+def fold(word: str, profile: Profile = DEFAULT) -> str:
+    """Fold one word (or any text) for search with a profile (the default one).
 
     The word is first put in NFC, so a seat followed by a combining hamza
     (و + U+0654) is the letter ؤ, as it would be if typed precomposed. Latin is
@@ -361,7 +440,128 @@ def fold(word: str) -> str:
     >>> fold("أَعْلَى مَدْرَسَةٍ")
     'اعلي مدرسه'
     """
-    return nfc(word).translate(fold_table()).lower()
+    return nfc(word).translate(fold_table(profile)).lower()
+
+
+#: The small letters of Uthmani spelling, and what each stands for in full.
+SMALL_LETTERS = {SUPERSCRIPT_ALEF: ALEF, SMALL_WAW: WAW, SMALL_YEH: YEH, SMALL_HIGH_YEH: YEH}
+
+_MARK_RUN = f"[{_MARK_CLASS}]*"
+# ءَا and ـَٔا: Uthmani writes the madda alef آ as a hamza before an alef.
+_HAMZA_ALEF = re.compile(f"(?:{HAMZA}|{TATWEEL}{_MARK_RUN}{HAMZA_ABOVE})({_MARK_RUN}){ALEF}")
+# A hamza on the line or on a tatweel (a kursi) inside a word, with its marks.
+_MEDIAL_HAMZA = re.compile(
+    f"(?<=.)(?:{HAMZA}|{TATWEEL}({_MARK_RUN}){HAMZA_ABOVE})({_MARK_RUN})(?=[^{_MARK_CLASS}])"
+)
+# واْ: a final alef marked as silent (U+06DF) after a waw, which plain spelling
+# writes after a plural verb (آمنوا) but not after a singular one (يدعو).
+# The KFGQPC Hafs encoding marks it with a sukun-shaped U+0652, others U+06DF.
+_SILENT_ALEF = re.compile(f"{WAW}({_MARK_RUN}){ALEF}[\u06df{SUKUN}]{_MARK_RUN}$")
+_UTHMANI = re.compile(
+    f"[{''.join(SMALL_LETTERS)}]|{HAMZA}|{TATWEEL}{_MARK_RUN}{HAMZA_ABOVE}|{_SILENT_ALEF.pattern}"
+)
+#: At most this many small letters are spelled out in every combination.
+_MAX_SMALL_LETTERS = 3
+# Kasra, damma, fatha, each with its tanween forms (the Uthmani open ones too).
+_VOWEL_SEATS = (
+    (KASRA + KASRATAN + "\u08f2", YEH_HAMZA),
+    (DAMMA + DAMMATAN + "\u08f1", WAW_HAMZA),
+    (FATHA + FATHATAN + "\u08f0", ALEF_HAMZA_ABOVE),
+)
+
+
+def plain_spellings(word: str) -> tuple[str, ...]:
+    """The plain (imla'i) spellings an Uthmani word may have; empty for other words.
+
+    Uthmani spelling writes some long vowels as small letters: ٱلۡعَٰلَمِينَ is
+    العالمين in plain spelling, but هَٰذَا is هذا, so each small letter is taken
+    both ways (deleting it loses the first kind, spelling it out the second). A
+    superscript alef on a waw or alef maqsura that has no vowel of its own stands
+    for an alef in the seat's place (ٱلصَّلَوٰةَ is الصلاة; but وَٰحِدَةࣰ is واحدة).
+    A hamza before an alef is the madda alef (ءَامَنُواْ is آمنوا). A hamza on the
+    line or on a tatweel inside a word takes the seat of the stronger of its
+    vowel and the vowel before it, kasra over damma over fatha (يَسۡتَهۡزِءُونَ
+    is يستهزئون, أَسۡـَٔلُكُمۡ is أسألكم). The analyzer indexes every spelling at
+    the word's position.
+
+    >>> sorted(fold(w) for w in plain_spellings("ٱلۡعَٰلَمِينَ"))
+    ['العالمين', 'العلمين']
+    >>> sorted({fold(w) for w in plain_spellings("ٱلسَّمَٰوَٰتِ")})
+    ['السماوات', 'السماوت', 'السموات', 'السموت']
+    >>> sorted(fold(w) for w in plain_spellings("يَدۡعُواْ")), plain_spellings("كتاب")
+    (['يدعو', 'يدعوا'], ())
+    """
+    if not _UTHMANI.search(word):
+        return ()
+    chars = list(word)
+    small = [i for i, c in enumerate(chars) if c in SMALL_LETTERS][:_MAX_SMALL_LETTERS]
+    spellings: list[str] = []
+    for choice in range(1 << len(small)):
+        out = list(chars)
+        for bit, i in enumerate(small):
+            if not choice >> bit & 1:
+                out[i] = ""  # the small letter left out
+                continue
+            out[i] = SMALL_LETTERS[chars[i]]
+            seat = _seat(chars, i)
+            if chars[i] == SUPERSCRIPT_ALEF and seat is not None:
+                vowelled = any(c in (FATHA, DAMMA, KASRA) for c in chars[seat + 1 : i])
+                at_end = all(c in _MARK_SET for c in chars[i + 1 :])
+                if chars[seat] == WAW and not vowelled:
+                    out[seat] = ""  # ٱلصَّلَوٰةَ: the alef takes the waw's place
+                elif chars[seat] == ALEF_MAQSURA and not vowelled:
+                    out[seat] = ""
+                    out[i] = ALEF_MAQSURA if at_end else ALEF  # مُوسَىٰ, but أَدۡرَىٰكَ
+        joined = "".join(out)
+        # بِـَٔايَٰت is بآيات (a preposition before آيات), سَيِّـَٔات is سيئات: both.
+        for spelled in {_HAMZA_ALEF.sub(_madda, joined), _HAMZA_ALEF.sub(_MADDA, joined)}:
+            spelled = _MEDIAL_HAMZA.sub(_hamza_seat, spelled)
+            spellings.append(spelled)
+            if _SILENT_ALEF.search(spelled):
+                spellings.append(_SILENT_ALEF.sub(rf"{WAW}\1", spelled))
+    return tuple(sorted(set(spellings)))
+
+
+_MADDA = rf"{ALEF_MADDA}\1"
+
+
+def _madda(match: re.Match[str]) -> str:
+    """ءا is آ, unless a kasra before it puts the hamza on a yeh (سَيِّـَٔات)."""
+    text, start = match.string, match.start()
+    before = start - 1
+    while before >= 0 and text[before] in _MARK_SET:
+        before -= 1
+    if before >= 0 and (KASRA in text[before + 1 : start] or text[before] == YEH):
+        return YEH_HAMZA + match.group(1) + ALEF
+    return ALEF_MADDA + match.group(1)
+
+
+def _hamza_seat(match: re.Match[str]) -> str:
+    """The seat of a medial hamza, by the stronger of its vowel and the one before."""
+    text, start = match.string, match.start()
+    own = (match.group(1) or "") + match.group(2)
+    before = start - 1
+    while before >= 0 and text[before] in _MARK_SET:
+        before -= 1
+    if before < 0:
+        return HAMZA + own
+    if text[before] == YEH:
+        return YEH_HAMZA + own  # شَيۡـًٔا is شيئا
+    previous = "" if text[before] == ALEF else text[before + 1 : start]
+    for vowels, seat in _VOWEL_SEATS:
+        if any(v in own or v in previous for v in vowels):
+            if text[before] == ALEF and seat != YEH_HAMZA:
+                break  # after an alef only a kasra lifts the hamza (سائل, but سماءَه)
+            return seat + own
+    return HAMZA + own
+
+
+def _seat(chars: list[str], i: int) -> int | None:
+    """The index of the letter that the mark at ``i`` stands on."""
+    j = i - 1
+    while j >= 0 and chars[j] in _MARK_SET:
+        j -= 1
+    return j if j >= 0 else None
 
 
 def fold_exact(word: str) -> str:
@@ -385,6 +585,131 @@ def nfc(text: str) -> str:
     if unicodedata.is_normalized("NFC", text):
         return text
     return unicodedata.normalize("NFC", text)
+
+
+# --- Clitics -----------------------------------------------------------------
+
+#: Conjunctions written against the next word: و, ف.
+CONJUNCTIONS = WAW + FEH
+#: The article with the prepositions written against it, longest first: بال,
+#: كال, فال, لل (ل + ال, whose alef is dropped), ال.
+ARTICLES = ("بال", "كال", "فال", "لل", "ال")
+#: Prepositions written against the next word: ب, ك, ل.
+PREPOSITIONS = BEH + KAF + LAM
+#: Attached pronouns of two letters or more. The one-letter ه is not taken off:
+#: with ة folded to ه it would merge مدرسة with مدرس, and عليه with علي.
+PRONOUNS = ("هما", "كما", "هم", "هن", "ها", "كم", "كن", "نا")
+
+
+def strip_clitics(word: str) -> str:
+    """The stem of a folded word: attached pronoun, conjunction and article taken
+    off, conservatively. Used on both the indexed text and the query.
+
+    Each is taken off only when enough of the word is left: four letters before
+    a pronoun (كتابهم -> كتاب, but عليهم stays), four after a one-letter
+    conjunction (وكتاب -> كتاب, but وزير stays), three after the article and
+    the prepositions written with it (بالصبر -> صبر, but الله stays).
+
+    >>> [strip_clitics(w) for w in ["بالصبر", "والصبر", "للصبر", "وكتاب", "كتابهم"]]
+    ['صبر', 'صبر', 'صبر', 'كتاب', 'كتاب']
+    >>> [strip_clitics(w) for w in ["الله", "له", "وزير", "بريء", "عليه", "مدرسه", "كتابه"]]
+    ['الله', 'له', 'وزير', 'بريء', 'عليه', 'مدرسه', 'كتابه']
+    """
+    stem = word
+    for pronoun in PRONOUNS:
+        if stem.endswith(pronoun) and len(stem) - len(pronoun) >= 4:
+            stem = stem[: -len(pronoun)]
+            break
+    if len(stem) >= 5 and stem[0] in CONJUNCTIONS:
+        stem = stem[1:]
+    for article in ARTICLES:
+        if stem.startswith(article) and len(stem) - len(article) >= 3:
+            return stem[len(article) :]
+    return stem
+
+
+def strip_preposition(stem: str) -> str | None:
+    """The stem without a one-letter preposition (ب ك ل), if four letters are left.
+
+    Whether a word starts with a preposition cannot be told from its letters
+    (بكتاب is ب + كتاب, but بلاد is not ب + لاد), so this form is indexed as an
+    alternative of the stem and never made from a query word: كتاب finds بكتاب,
+    and a search for لبنان does not look for بنان.
+
+    >>> strip_preposition("بكتاب"), strip_preposition("كتاب")
+    ('كتاب', None)
+    """
+    if len(stem) >= 5 and stem[0] in PREPOSITIONS:
+        return stem[1:]
+    return None
+
+
+#: Question words and particles dropped from ``match="any"`` queries, as written
+#: (they are folded with the index's profile before use).
+QUESTION_WORDS = tuple(
+    " ".join(
+        (
+            "ما ماذا من متى كيف أين هل لماذا لم لما كم أي هو هي هم هما هن",
+            "في على عن إلى مع إن أن إذا لو قد لقد ثم أو و ف ب ل ك يا",
+            "الذي التي الذين اللذان اللتان اللاتي ذلك تلك هذا هذه هؤلاء أولئك",
+            "كان كانت يكون تكون كانوا ليس لا لن تم يتم عند بين حتى منذ بعد قبل",
+            "كل بعض غير أيضا إلا",
+        )
+    ).split()
+)
+
+
+@functools.cache
+def question_words(profile: Profile = DEFAULT) -> frozenset[str]:
+    """:data:`QUESTION_WORDS` folded with a profile."""
+    return frozenset(fold(w, profile) for w in QUESTION_WORDS)
+
+
+# --- Vocalisation --------------------------------------------------------------
+
+
+def clusters(word: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The word as (letter, marks on it) pairs, tatweel and controls left out.
+
+    >>> [(letter, sorted(marks)) for letter, marks in clusters("عِلْمٌ")]
+    [('ع', ['ِ']), ('ل', ['ْ']), ('م', ['ٌ'])]
+    """
+    out: list[tuple[str, set[str]]] = []
+    for char in nfc(word):
+        if char in _MARK_SET:
+            if out:
+                out[-1][1].add(char)
+        elif char != TATWEEL and char not in CONTROLS:
+            out.append((char, set()))
+    return tuple((letter, frozenset(marks)) for letter, marks in out)
+
+
+def skeleton(word: str) -> str:
+    """The letters of a word as written, without marks, tatweel or controls.
+
+    >>> skeleton("عِلْمٌ")
+    'علم'
+    """
+    return "".join(letter for letter, _ in clusters(word))
+
+
+def marks_fit(query: str, written: str) -> bool:
+    """Whether every mark of ``query`` stands on the same letter in ``written``.
+
+    Letters match as written; a letter written in the query without marks
+    accepts any marks. So عِلم fits عِلْمٌ and عِلْم but not عَلَم.
+
+    >>> [marks_fit("عِلم", w) for w in ["عِلْمٌ", "عِلْم", "عَلَم", "علم"]]
+    [True, True, False, False]
+    """
+    want = clusters(query)
+    have = clusters(written)
+    if len(want) != len(have):
+        return False
+    return all(
+        letter == other and marks <= present
+        for (letter, marks), (other, present) in zip(want, have, strict=True)
+    )
 
 
 def reference_fold(text: str) -> str:

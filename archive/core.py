@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import index as store
+from archive.arabic import Profile
 from archive.errors import ArchiveError, InputError, PassageNotFoundError
 from archive.models import IngestReport, Passage, SearchResults
 from archive.readers import find_files, passages
@@ -33,6 +34,9 @@ class Archive:
     ``Archive(path)`` opens the index in ``path`` or creates it there;
     ``Archive(path, create=False)`` only opens, and a folder without an index
     raises :class:`~archive.errors.IndexNotFoundError` without creating anything.
+    ``profile`` chooses the folding profile of a new index (see
+    :class:`~archive.arabic.Profile`); an existing index keeps the profile it was
+    created with, and asking for another one raises ``IndexFormatError``.
 
     One ``Archive`` can be shared by the threads of a process: searches reuse
     one Whoosh searcher and refresh it when the index has changed.
@@ -42,12 +46,18 @@ class Archive:
         IndexFormatError: the index was built by an incompatible version.
     """
 
-    def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = "index",
+        *,
+        create: bool = True,
+        profile: Profile | None = None,
+    ) -> None:
         self.path = Path(path)
-        self._ix = store.open_index(self.path, create=create)
+        self._ix, self.profile = store.open_index(self.path, create=create, profile=profile)
         self._lock = threading.RLock()
         self._searcher: Any = None
-        self._search = Searcher()
+        self._search = Searcher(self.profile)
 
     def __repr__(self) -> str:
         return f"Archive({str(self.path)!r})"
@@ -70,12 +80,24 @@ class Archive:
             return self._searcher
 
     def search(
-        self, query: str, *, limit: int | None = 10, page: int = 1, exact: bool = False
+        self,
+        query: str,
+        *,
+        limit: int | None = 10,
+        page: int = 1,
+        exact: bool = False,
+        match: str = "all",
     ) -> SearchResults:
-        """Search the archive; every word of ``query`` must match unless ``OR`` says otherwise.
+        """Search the archive.
 
-        Ranking is BM25F over title, caption and body. ``exact=True`` matches
-        words as written, diacritics included. ``limit=None`` returns every hit.
+        ``match="all"`` (the default): every word must match unless ``OR`` says
+        otherwise. ``match="any"``: passages holding any of the words, ranked;
+        question words and particles (ما، من، هو، في ...) are dropped, for
+        questions and pasted sentences. Ranking is BM25F over title, caption and
+        body; a word found as written weighs more than one found through its
+        stem (clitics taken off). ``exact=True``: letters as written, and every
+        mark written in the query must stand on the same letter in the text
+        (عِلم finds عِلْمٌ but not عَلَم). ``limit=None`` returns every hit.
 
         Raises:
             QueryError: the query is empty or has no searchable word, or
@@ -83,7 +105,13 @@ class Archive:
         """
         with self._lock:
             return self._search.run(
-                self._current(), query, limit=limit, page=page, exact=exact, load=_load
+                self._current(),
+                query,
+                limit=limit,
+                page=page,
+                exact=exact,
+                match=match,
+                load=_load,
             )
 
     def get(self, passage_id: str) -> Passage:
@@ -186,6 +214,8 @@ class Archive:
             value = getattr(passage, name)
             doc[name] = value
             doc[store.EXACT_FIELDS[name]] = value
+        for name, stem in store.STEM_FIELDS.items():
+            doc[stem] = getattr(passage, name)
         return doc
 
     # --- lifecycle -----------------------------------------------------------
@@ -215,5 +245,5 @@ class Archive:
             "passages": passages_count,
             "sources": sources,
             "bytes": size,
-            **store.format_record(),
+            **store.format_record(self.profile),
         }

@@ -23,8 +23,15 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import LockError
 
-from archive.analysis import ANALYSIS_VERSION, ANALYZER_NAME, arabic_analyzer
-from archive.errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexStoreError
+from archive import arabic
+from archive.analysis import ANALYSIS_VERSION, ANALYZER_NAME, EXACT, SEARCH, STEM, arabic_analyzer
+from archive.errors import (
+    ArchiveError,
+    IndexFormatError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexStoreError,
+)
 
 #: The layout of the fields in the index; bumped when the schema changes.
 FORMAT_VERSION = 1
@@ -41,21 +48,22 @@ TEXT_FIELDS = ("title", "caption", "text")
 #: The field that exact mode searches in place of each text field.
 EXACT_FIELDS = {name: f"{name}_exact" for name in TEXT_FIELDS}
 
-
-def text_field(exact: bool = False) -> TEXT:
-    """A searchable text field with the archive's analyzer.
-
-    A query word that analyzes to several tokens (عام1913, ﷺ) becomes a phrase.
-    """
-    return TEXT(analyzer=arabic_analyzer(exact=exact), phrase=True, multitoken_query="phrase")
+#: The stemmed twin of the title and body: words with their clitics taken off.
+STEM_FIELDS = {"title": "title_stem", "text": "text_stem"}
 
 
-def schema() -> Schema:
-    """The schema of an archive index.
+def text_field(mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> TEXT:
+    """A searchable text field with the archive's analyzer in one of its modes."""
+    return TEXT(analyzer=arabic_analyzer(mode, profile), phrase=True)
 
-    Each text field is indexed twice: folded for search and as written for
-    exact mode. The whole passage is stored once, as a dict, in ``passage``;
-    ``digest`` is a hash of it, to tell unchanged passages on re-ingest.
+
+def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
+    """The schema of an archive index with a folding profile.
+
+    Each text field is indexed folded for search and as written for exact
+    mode; title and body also with clitics taken off. The whole passage is
+    stored once, as a dict, in ``passage``; ``digest`` is a hash of it, to tell
+    unchanged passages on re-ingest.
     """
     fields: dict[str, Any] = {
         "id": ID(unique=True, stored=True),
@@ -65,17 +73,20 @@ def schema() -> Schema:
         "passage": STORED(),
     }
     for name in TEXT_FIELDS:
-        fields[name] = text_field()
-        fields[EXACT_FIELDS[name]] = text_field(exact=True)
+        fields[name] = text_field(SEARCH, profile)
+        fields[EXACT_FIELDS[name]] = text_field(EXACT, profile)
+    for stem in STEM_FIELDS.values():
+        fields[stem] = text_field(STEM, profile)
     return Schema(**fields)
 
 
-def format_record() -> dict[str, Any]:
-    """What ``archive.json`` must say for this version of the archive to read the index."""
+def format_record(profile: arabic.Profile = arabic.DEFAULT) -> dict[str, Any]:
+    """What ``archive.json`` says: the format, the analyzer and the folding profile."""
     return {
         "format": FORMAT_VERSION,
         "analyzer": ANALYZER_NAME,
         "analysis_version": ANALYSIS_VERSION,
+        "profile": profile.to_dict(),
     }
 
 
@@ -86,7 +97,7 @@ def _rebuild_hint(path: Path) -> str:
     )
 
 
-def _check_format(path: Path) -> None:
+def _check_format(path: Path, profile: arabic.Profile | None) -> arabic.Profile:
     record_path = path / FORMAT_FILE
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -98,9 +109,10 @@ def _check_format(path: Path) -> None:
         ) from None
     except (OSError, ValueError) as exc:
         raise IndexFormatError(f"cannot read {record_path}: {exc}", path) from exc
-    expected = format_record()
     if not isinstance(record, dict):
         record = {}
+    expected = format_record()
+    del expected["profile"]
     wrong = [
         f"{key} {record.get(key)!r} (this version needs {value!r})"
         for key, value in expected.items()
@@ -111,11 +123,23 @@ def _check_format(path: Path) -> None:
             f"the index at {path} was built with {', '.join(wrong)}; {_rebuild_hint(path)}",
             path,
         )
+    try:
+        stored = arabic.Profile.from_dict(record.get("profile", {}))
+    except ArchiveError as exc:
+        raise IndexFormatError(f"{record_path}: {exc}", path) from None
+    if profile is not None and profile != stored:
+        raise IndexFormatError(
+            f"the index at {path} was built with the folding profile {stored.to_dict()}, "
+            f"not {profile.to_dict()}; a profile is chosen when an index is created: "
+            f"{_rebuild_hint(path)}",
+            path,
+        )
+    return stored
 
 
-def _write_format(path: Path) -> None:
+def _write_format(path: Path, profile: arabic.Profile) -> None:
     tmp = path / (FORMAT_FILE + ".tmp")
-    tmp.write_text(json.dumps(format_record(), indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(format_record(profile), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path / FORMAT_FILE)
 
 
@@ -132,25 +156,31 @@ def exists(path: str | os.PathLike[str]) -> bool:
     return folder.is_dir() and any(_TOC.match(name) for name in os.listdir(folder))
 
 
-def open_index(path: str | os.PathLike[str], create: bool = True) -> whoosh_index.Index:
+def open_index(
+    path: str | os.PathLike[str], create: bool = True, profile: arabic.Profile | None = None
+) -> tuple[whoosh_index.Index, arabic.Profile]:
     """Open the archive index in ``path``; create it (and the folder) if ``create``.
+
+    Returns the Whoosh index and its folding profile. ``profile`` is used to
+    create an index (the default profile if None); an existing index must have
+    been created with it, unless it is None.
 
     Raises:
         IndexNotFoundError: no index there and ``create`` is false (nothing is created).
-        IndexFormatError: the index was built by another analyzer or format.
+        IndexFormatError: the index was built by another analyzer, format or profile.
         IndexStoreError: ``path`` is not a folder, or cannot be written.
     """
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise IndexStoreError(f"{folder} is not a folder", folder)
     if exists(folder):
-        _check_format(folder)
+        stored = _check_format(folder, profile)
         # Whoosh leaves its table of contents open when unpickling the schema
         # fails; it is closed here, quietly, when the failure is dropped.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                return whoosh_index.open_dir(str(folder))
+                return whoosh_index.open_dir(str(folder)), stored
             except (ImportError, AttributeError, pickle.UnpicklingError, EOFError) as exc:
                 failure = f"{type(exc).__name__}: {exc}"
             gc.collect()
@@ -164,10 +194,11 @@ def open_index(path: str | os.PathLike[str], create: bool = True) -> whoosh_inde
             f"no archive index in {folder} (build one with: archive ingest PATH --index {folder})",
             folder,
         )
+    profile = profile or arabic.DEFAULT
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_format(folder)
-        return whoosh_index.create_in(str(folder), schema())
+        _write_format(folder, profile)
+        return whoosh_index.create_in(str(folder), schema(profile)), profile
     except OSError as exc:
         raise IndexStoreError(f"cannot create an index in {folder}: {exc}", folder) from exc
 

@@ -168,6 +168,7 @@ class SearchResults:
     page: int = 1
     limit: int | None = 10
     exact: bool = False
+    match: str = "all"
 
     @property
     def pages(self) -> int:

@@ -3,136 +3,376 @@
 The query syntax is Whoosh's: words must all match (AND), with ``OR``, ``NOT``,
 parentheses, ``"phrases"``, ``prefix*`` and ``field:word`` (fields ``title``,
 ``caption``, ``text``). Every word is analyzed like the indexed text, so each
-spelling variant of a word finds the same passages.
+spelling variant of a word finds the same passages, and each word is looked for
+both as written (folded) and with its clitics taken off, the first weighing more.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 from whoosh import qparser, query, scoring
 from whoosh.fields import Schema
+from whoosh.qparser import syntax
+from whoosh.query.terms import MultiTerm
 
-from archive.analysis import arabic_analyzer
+from archive import arabic
+from archive.analysis import EXACT, EXACT_SEPARATOR, SEARCH, STEM, arabic_analyzer
 from archive.errors import QueryError
-from archive.index import EXACT_FIELDS, TEXT_FIELDS, text_field
+from archive.index import EXACT_FIELDS, STEM_FIELDS, TEXT_FIELDS, text_field
 from archive.models import Hit, Passage, SearchResults, Span
 
 #: How much a match in each field weighs against a match in the body.
 FIELD_BOOSTS = {"title": 2.0, "caption": 0.5, "text": 1.0}
 
+#: How much a match through a stem (a clitic taken off) weighs against the
+#: same field's match as written.
+STEM_WEIGHT = 0.5
 
-def _parser(exact: bool) -> qparser.QueryParser:
-    # Parse against a schema of the visible field names (title, caption, text)
-    # with the analyzer of the mode; exact mode renames the fields afterwards.
-    names = Schema(**{name: text_field(exact=exact) for name in TEXT_FIELDS})
-    parser = qparser.MultifieldParser(
-        list(TEXT_FIELDS), schema=names, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
+#: The ways of combining the words of a query.
+MATCH_MODES = ("all", "any")
+
+
+class Vocalised(MultiTerm):  # type: ignore[misc]  # whoosh is untyped
+    """An exact-mode word: every mark written must stand on the same letter.
+
+    Matches the written forms in an exact field whose letters are the word's
+    letters and whose marks include the marks the word has on each letter
+    (:func:`archive.arabic.marks_fit`). They are found by the skeleton prefix of
+    the exact terms, so only words with the same letters are looked at.
+    """
+
+    def __init__(self, fieldname: str, text: str, boost: float = 1.0) -> None:
+        self.fieldname = fieldname
+        self.text = text
+        self.boost = boost
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Vocalised) and (other.fieldname, other.text, other.boost) == (
+            self.fieldname,
+            self.text,
+            self.boost,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.text, self.boost))
+
+    def __repr__(self) -> str:
+        return f"Vocalised({self.fieldname!r}, {self.text!r})"
+
+    def matches(self, written: str) -> bool:
+        """Whether the written word (as the exact analyzer keeps it) fits."""
+        return arabic.marks_fit(self.text, written)
+
+    def _btexts(self, ixreader: Any) -> Iterator[bytes]:
+        prefix = arabic.skeleton(self.text) + EXACT_SEPARATOR
+        for btext in ixreader.expand_prefix(self.fieldname, prefix):
+            written = btext.decode("utf-8").split(EXACT_SEPARATOR, 1)[1]
+            if self.matches(written):
+                yield btext
+
+
+class _Parser(qparser.QueryParser):  # type: ignore[misc]  # whoosh is untyped
+    """Whoosh's parser, with each word analyzed with its positions.
+
+    Whoosh's own term_query flattens the analyzer's tokens into a list; here
+    tokens at one position (a word and its spelled-out form) become an OR, and
+    tokens at several positions (a ligature, عام1913) a sequence.
+    """
+
+    def __init__(self, *args: Any, drop: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drop = drop
+        self.profile = arabic.DEFAULT
+
+    def term_query(
+        self,
+        fieldname: str,
+        text: str,
+        termclass: type,
+        boost: float = 1.0,
+        tokenize: bool = True,
+        removestops: bool = True,
+    ) -> query.Query | None:
+        if self.drop and arabic.fold(text, self.profile) in self.drop:
+            return None
+        return positional_query(
+            self.schema[fieldname], fieldname, text, termclass, boost=boost, tokenize=tokenize
+        )
+
+
+def positional_query(
+    field: Any,
+    fieldname: str,
+    text: str,
+    termclass: type = query.Term,
+    boost: float = 1.0,
+    tokenize: bool = True,
+    slop: int = 1,
+) -> query.Query | None:
+    """The query for ``text`` in one field: its tokens, grouped by position."""
+    groups: dict[int, list[str]] = {}
+    for t in field.analyzer(text, positions=True, mode="query", tokenize=tokenize):
+        alternatives = groups.setdefault(t.pos, [])
+        if t.text not in alternatives:
+            alternatives.append(t.text)
+    if not groups:
+        return None
+    parts = [_alternatives(fieldname, words, termclass, boost) for words in groups.values()]
+    if len(parts) == 1:
+        return parts[0]
+    if all(isinstance(p, query.Term) for p in parts):
+        return query.Phrase(fieldname, [p.text for p in parts], slop=slop, boost=boost)
+    return query.Sequence(parts, slop=slop, boost=boost)
+
+
+def _alternatives(fieldname: str, words: list[str], termclass: type, boost: float) -> query.Query:
+    def one(word: str) -> query.Query:
+        if EXACT_SEPARATOR in word:  # an exact-mode term: the skeleton and the written word
+            bare, written = word.split(EXACT_SEPARATOR, 1)
+            if termclass is query.Prefix:
+                return query.Prefix(fieldname, bare, boost=boost)
+            return Vocalised(fieldname, written, boost=boost)
+        return termclass(fieldname, word, boost=boost)
+
+    subqueries = [one(word) for word in words]
+    return subqueries[0] if len(subqueries) == 1 else query.Or(subqueries)
+
+
+class _PhrasePlugin(qparser.PhrasePlugin):  # type: ignore[misc]  # whoosh is untyped
+    """Quoted phrases, analyzed with positions like single words."""
+
+    class PhraseNode(syntax.TextNode):  # type: ignore[misc]
+        def __init__(self, text: str, textstartchar: int, slop: int = 1) -> None:
+            syntax.TextNode.__init__(self, text)
+            self.textstartchar = textstartchar
+            self.slop = slop
+
+        def r(self) -> str:
+            return f"{self.__class__.__name__} {self.text!r}~{self.slop}"
+
+        def apply(self, fn: Callable[[Any], Any]) -> Any:
+            return self
+
+        def query(self, parser: _Parser) -> query.Query:
+            fieldname = self.fieldname or parser.fieldname
+            q = positional_query(
+                parser.schema[fieldname], fieldname, self.text, slop=self.slop, boost=self.boost
+            )
+            return q if q is not None else query.NullQuery
+
+    class PhraseTagger(qparser.taggers.RegexTagger):  # type: ignore[misc]
+        def create(self, parser: _Parser, match: Any) -> Any:
+            slop = match.group("slop")
+            return _PhrasePlugin.PhraseNode(
+                match.group("text"), match.start("text"), int(slop) if slop else 1
+            )
+
+
+def _parser(fields: dict[str, Any], boosts: dict[str, float], group: Any, drop: bool) -> _Parser:
+    parser = _Parser(
+        None,
+        schema=Schema(**fields),
+        group=group,
+        drop=arabic.question_words() if drop else frozenset(),
     )
+    parser.add_plugin(qparser.MultifieldPlugin(list(fields), fieldboosts=boosts))
     # Whoosh reads ? and the Arabic question mark ؟ as wildcards; a question
     # typed in Arabic would then match nothing. Only prefix* is kept.
     parser.remove_plugin_class(qparser.WildcardPlugin)
     parser.add_plugin(qparser.PrefixPlugin())
+    parser.remove_plugin_class(qparser.PhrasePlugin)
+    parser.add_plugin(_PhrasePlugin())
     return parser
 
 
 @attrs.frozen
 class Matcher:
-    """What a query matches in a passage's text: its terms, prefixes and phrases."""
+    """What a query matches in a passage's text, for highlights.
 
-    exact: bool
-    terms: frozenset[str]
-    prefixes: tuple[str, ...]
-    phrases: tuple[tuple[str, ...], ...]
+    ``terms`` and ``prefixes`` map an analyzer mode to the terms the query looks
+    for in the body in that mode; ``phrases`` to its phrases, each a tuple of
+    the alternatives at each position; ``vocalised`` holds exact-mode words.
+    """
+
+    profile: arabic.Profile
+    terms: dict[str, frozenset[str]]
+    prefixes: dict[str, tuple[str, ...]]
+    phrases: dict[str, tuple[tuple[frozenset[str], ...], ...]]
+    vocalised: tuple[Vocalised, ...]
 
     def __call__(self, text: str) -> tuple[Span, ...]:
         """The ``(start, end)`` spans of ``text`` this query matched, in order."""
-        analyzer = arabic_analyzer(exact=self.exact)
-        tokens = [
-            (t.pos, t.text, t.startchar, t.endchar)
-            for t in analyzer(text, positions=True, chars=True)
-        ]
         spans: set[Span] = set()
-        for _, word, start, end in tokens:
-            if word in self.terms or (self.prefixes and word.startswith(self.prefixes)):
-                spans.add((start, end))
-        for phrase in self.phrases:
-            spans.update(_phrase_spans(tokens, phrase))
-        return tuple(sorted(spans))
+        for mode in (SEARCH, STEM, EXACT):
+            terms = self.terms.get(mode, frozenset())
+            prefixes = self.prefixes.get(mode, ())
+            phrases = self.phrases.get(mode, ())
+            vocalised = self.vocalised if mode == EXACT else ()
+            if not (terms or prefixes or phrases or vocalised):
+                continue
+            tokens = [
+                (t.pos, t.text, t.startchar, t.endchar)
+                for t in arabic_analyzer(mode, self.profile)(text, positions=True, chars=True)
+            ]
+            for _, term, start, end in tokens:
+                if (
+                    term in terms
+                    or (prefixes and term.startswith(prefixes))
+                    or any(v.matches(term.split(EXACT_SEPARATOR, 1)[1]) for v in vocalised)
+                ):
+                    spans.add((start, end))
+            for phrase in phrases:
+                spans.update(_phrase_spans(tokens, phrase))
+        return _whole_words(text, spans)
 
 
-def _phrase_spans(tokens: list[tuple[int, str, int, int]], phrase: tuple[str, ...]) -> set[Span]:
-    by_pos: dict[int, tuple[str, int, int]] = {pos: (w, s, e) for pos, w, s, e in tokens}
+def _whole_words(text: str, spans: set[Span]) -> tuple[Span, ...]:
+    """Sorted spans, without a bare article (ال) standing alone."""
+    return tuple(sorted(s for s in spans if arabic.fold(text[s[0] : s[1]]) != "ال"))
+
+
+def _phrase_spans(
+    tokens: list[tuple[int, str, int, int]], phrase: tuple[frozenset[str], ...]
+) -> set[Span]:
+    by_pos: dict[int, list[tuple[str, int, int]]] = {}
+    for pos, term, start, end in tokens:
+        by_pos.setdefault(pos, []).append((term, start, end))
     found: set[Span] = set()
-    for pos, word, _, _ in tokens:
-        if word != phrase[0]:
-            continue
-        run = [by_pos.get(pos + i) for i in range(len(phrase))]
-        if all(r is not None and r[0] == w for r, w in zip(run, phrase, strict=True)):
-            found.update((r[1], r[2]) for r in run if r is not None)
+    for pos in by_pos:
+        run: list[Span] = []
+        for i, alternatives in enumerate(phrase):
+            hits = [(s, e) for term, s, e in by_pos.get(pos + i, []) if term in alternatives]
+            if not hits:
+                break
+            run.append(hits[0])
+        else:
+            found.update(run)
     return found
 
 
-def _collect(q: query.Query, text_fields: set[str], out: dict[str, Any]) -> None:
-    """Gather the words a query looks for in the body, leaving out NOT branches."""
+_MODE_OF_FIELD = {"text": SEARCH, "text_stem": STEM, "text_exact": EXACT}
+
+
+class _Gathered:
+    """What :func:`_collect` finds in a query, per analyzer mode."""
+
+    def __init__(self) -> None:
+        self.terms: dict[str, set[str]] = {}
+        self.prefixes: dict[str, list[str]] = {}
+        self.phrases: dict[str, list[tuple[frozenset[str], ...]]] = {}
+        self.vocalised: list[Vocalised] = []
+
+
+def _collect(q: query.Query, out: _Gathered) -> None:
+    """Gather what a query looks for in the body, leaving out NOT branches."""
     if isinstance(q, query.Not):
         return
-    if isinstance(q, query.Phrase):
-        if q.fieldname in text_fields:
-            out["phrases"].append(tuple(q.words))
+    if isinstance(q, query.AndNot):
+        _collect(q.a, out)
+        return
+    mode = _MODE_OF_FIELD.get(getattr(q, "fieldname", None) or "")
+    if isinstance(q, Vocalised):
+        if mode == EXACT:
+            out.vocalised.append(q)
+        return
+    if isinstance(q, (query.Phrase, query.Sequence)):
+        words = _phrase_words(q)
+        if words and words[1] in _MODE_OF_FIELD:
+            out.phrases.setdefault(_MODE_OF_FIELD[words[1]], []).append(words[0])
         return
     if isinstance(q, query.Prefix):
-        if q.fieldname in text_fields:
-            out["prefixes"].append(q.text)
+        if mode is not None:
+            out.prefixes.setdefault(mode, []).append(q.text)
         return
     if isinstance(q, query.Term):
-        if q.fieldname in text_fields:
-            out["terms"].add(q.text)
-        return
-    if isinstance(q, query.AndNot):
-        _collect(q.a, text_fields, out)
+        if mode is not None:
+            out.terms.setdefault(mode, set()).add(q.text)
         return
     for child in q.children():
-        _collect(child, text_fields, out)
+        _collect(child, out)
+
+
+def _phrase_words(q: query.Query) -> tuple[tuple[frozenset[str], ...], str] | None:
+    if isinstance(q, query.Phrase):
+        return tuple(frozenset([w]) for w in q.words), q.fieldname
+    positions: list[frozenset[str]] = []
+    fieldname = None
+    for sub in q.subqueries:
+        leaves = [sub] if not isinstance(sub, query.Or) else list(sub.subqueries)
+        words: set[str] = set()
+        for leaf in leaves:
+            if isinstance(leaf, Vocalised):
+                return None  # exact phrases are highlighted word by word
+            if not isinstance(leaf, query.Term):
+                return None
+            words.add(leaf.text)
+            fieldname = leaf.fieldname
+        positions.append(frozenset(words))
+    return (tuple(positions), fieldname) if fieldname else None
 
 
 class Searcher:
     """Parses queries for an index and turns Whoosh results into archive results."""
 
-    def __init__(self) -> None:
-        self._parsers = {False: _parser(False), True: _parser(True)}
+    def __init__(self, profile: arabic.Profile = arabic.DEFAULT) -> None:
+        self.profile = profile
+        surface = {name: text_field(SEARCH, profile) for name in TEXT_FIELDS}
+        stems = {stem: text_field(STEM, profile) for stem in STEM_FIELDS.values()}
+        boosts = dict(FIELD_BOOSTS)
+        boosts.update(
+            {stem: FIELD_BOOSTS[name] * STEM_WEIGHT for name, stem in STEM_FIELDS.items()}
+        )
+        exact = {name: text_field(EXACT, profile) for name in TEXT_FIELDS}
+        self._parsers: dict[tuple[bool, str], _Parser] = {}
+        for match, group, drop in (
+            ("all", qparser.AndGroup, False),
+            ("any", qparser.OrGroup, True),
+        ):
+            self._parsers[False, match] = _parser({**surface, **stems}, boosts, group, drop)
+            self._parsers[True, match] = _parser(exact, FIELD_BOOSTS, group, drop)
+        for parser in self._parsers.values():
+            parser.profile = profile
+            if parser.drop:
+                parser.drop = arabic.question_words(profile)
         self.weighting = scoring.BM25F()
 
-    def parse(self, text: str, exact: bool = False) -> query.Query:
+    def parse(self, text: str, exact: bool = False, match: str = "all") -> query.Query:
         """The Whoosh query for ``text``.
 
         Raises:
-            QueryError: the query is empty or has no searchable word.
+            QueryError: the query is empty or has no searchable word, or ``match``
+                is not ``"all"`` or ``"any"``.
         """
         if not isinstance(text, str):
             raise QueryError(f"a query must be a string, not {type(text).__name__}", repr(text))
+        if match not in MATCH_MODES:
+            raise QueryError(f"match must be 'all' or 'any', not {match!r}", text)
         if not text.strip():
             raise QueryError("empty query", text)
-        q = self._parsers[exact].parse(text)
+        q = self._parsers[exact, match].parse(text)
+        if q is query.NullQuery and match == "any":
+            # Every word was a question word: search them after all.
+            q = self._parsers[exact, "all"].parse(text)
         if q is query.NullQuery:
             raise QueryError("the query has no searchable word", text)
         if exact:
             q = q.accept(_to_exact)
         return q
 
-    def matcher(self, q: query.Query, exact: bool) -> Matcher:
+    def matcher(self, q: query.Query) -> Matcher:
         """The highlighter for the body text of passages that ``q`` matched."""
-        field = EXACT_FIELDS["text"] if exact else "text"
-        out: dict[str, Any] = {"terms": set(), "prefixes": [], "phrases": []}
-        _collect(q, {field}, out)
+        gathered = _Gathered()
+        _collect(q, gathered)
         return Matcher(
-            exact=exact,
-            terms=frozenset(out["terms"]),
-            prefixes=tuple(out["prefixes"]),
-            phrases=tuple(out["phrases"]),
+            profile=self.profile,
+            terms={m: frozenset(t) for m, t in gathered.terms.items()},
+            prefixes={m: tuple(p) for m, p in gathered.prefixes.items()},
+            phrases={m: tuple(p) for m, p in gathered.phrases.items()},
+            vocalised=tuple(gathered.vocalised),
         )
 
     def run(
@@ -143,6 +383,7 @@ class Searcher:
         limit: int | None,
         page: int,
         exact: bool,
+        match: str,
         load: Callable[[dict[str, Any]], Passage],
     ) -> SearchResults:
         """Search with a Whoosh searcher and build one page of results."""
@@ -150,12 +391,12 @@ class Searcher:
             raise QueryError(f"limit must be a positive integer or None, not {limit!r}", text)
         if isinstance(page, bool) or page < 1:
             raise QueryError(f"page must be a positive integer, not {page!r}", text)
-        q = self.parse(text, exact=exact)
+        q = self.parse(text, exact=exact, match=match)
         wanted = None if limit is None else page * limit
         results = searcher.search(q, limit=wanted)
         total = len(results)
         first = 0 if limit is None else (page - 1) * limit
-        locate = self.matcher(q, exact)
+        locate = self.matcher(q)
         hits = tuple(
             Hit(
                 passage=load(searcher.stored_fields(results.docnum(i))),
@@ -166,7 +407,7 @@ class Searcher:
             for i in range(first, results.scored_length())
         )
         return SearchResults(
-            query=text, total=total, hits=hits, page=page, limit=limit, exact=exact
+            query=text, total=total, hits=hits, page=page, limit=limit, exact=exact, match=match
         )
 
 
