@@ -25,8 +25,13 @@ ANALYSIS_VERSION = 2
 #: The analyzer's identity, stored in the index beside the version.
 ANALYZER_NAME = "archive.analysis.arabic_analyzer"
 
-#: The modes of :class:`ArabicFoldFilter`.
-SEARCH, STEM, EXACT = "search", "stem", "exact"
+#: The modes of :class:`ArabicFoldFilter`. LIGHT analyzes query words only,
+#: into the light stems that the STEM mode indexes beside the stems.
+SEARCH, STEM, LIGHT, EXACT = "search", "stem", "light", "exact"
+
+#: Marks a light stem (:func:`archive.arabic.light_stem`) in a stem field, so
+#: that light stems and stems share the field but never match each other.
+LIGHT_MARK = "~"
 
 #: Separates the skeleton from the written word in an exact-mode term.
 EXACT_SEPARATOR = "\x1f"
@@ -104,12 +109,12 @@ def analyze_word(
 
     >>> analyze_word("ٱلۡعَٰلَمِينَ", SEARCH, arabic.DEFAULT)
     (('العلمين', 'العالمين'),)
-    >>> analyze_word("وَبِالصَّبْرِ", STEM, arabic.DEFAULT)
-    (('صبر',),)
     >>> analyze_word("بكتاب", STEM, arabic.DEFAULT)  # in the index
-    (('بكتاب', 'كتاب'),)
+    (('بكتاب', 'كتاب', '~بكتاب', '~كتاب'),)
     >>> analyze_word("بكتاب", STEM, arabic.DEFAULT, query=True)
     (('بكتاب',),)
+    >>> analyze_word("والمدرسة", LIGHT, arabic.DEFAULT, query=True)
+    (('~مدرس',),)
     """
     if mode == EXACT:
         written = arabic.fold_exact(word)
@@ -125,15 +130,18 @@ def analyze_word(
     else:
         spellings = (w.translate(table).lower() for w in arabic.plain_spellings(word))
         parts = (tuple(dict.fromkeys([folded, *spellings])),)
-    if mode == STEM:
-        parts = tuple(_stems(alts, query) for alts in parts)
+    if mode in (STEM, LIGHT):
+        parts = tuple(_stems(alts, mode, query) for alts in parts)
     return parts
 
 
-def _stems(words: tuple[str, ...], query: bool) -> tuple[str, ...]:
+def _stems(words: tuple[str, ...], mode: str, query: bool) -> tuple[str, ...]:
     stems = [arabic.strip_clitics(w) for w in words]
+    if mode == LIGHT:
+        return tuple(dict.fromkeys(LIGHT_MARK + arabic.light_stem(s) for s in stems))
     if not query:
         stems += [s for s in map(arabic.strip_preposition, stems) if s]
+        stems += [LIGHT_MARK + arabic.light_stem(s) for s in stems]
     return tuple(dict.fromkeys(stems))
 
 
@@ -143,7 +151,9 @@ class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
     ``search``: the profile's fold, plus the spelled-out form of small letters
     at the same position. ``stem``: the same, then attached clitics taken off
     (:func:`archive.arabic.strip_clitics`); in the index, not in queries, the
-    stem without a one-letter preposition is added at the same position.
+    stem without a one-letter preposition is added at the same position, and
+    the light stems (:func:`archive.arabic.light_stem`) marked with ``~``.
+    ``light``: for query words only, the marked light stem.
     ``exact``: the word as written (NFC, controls removed), as the term
     ``skeleton + U+001F + written`` so that exact search can find every
     vocalisation of a skeleton by prefix.
@@ -154,7 +164,7 @@ class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
     """
 
     def __init__(self, mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> None:
-        if mode not in (SEARCH, STEM, EXACT):
+        if mode not in (SEARCH, STEM, LIGHT, EXACT):
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
         self.profile = profile
@@ -209,7 +219,7 @@ def arabic_analyzer(mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT
 
     >>> [t.text for t in arabic_analyzer()("وَقَالَ الكِتَابُ")]
     ['وقال', 'الكتاب']
-    >>> [t.text for t in arabic_analyzer(STEM)("وَقَالَ الكِتَابُ")]
+    >>> [t.text for t in arabic_analyzer(STEM)("وَقَالَ الكِتَابُ", mode="query")]
     ['وقال', 'كتاب']
     >>> [t.text.split(EXACT_SEPARATOR)[1] for t in arabic_analyzer(EXACT)("وَقَالَ")]
     ['وَقَالَ']

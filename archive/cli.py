@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from archive import __version__
+from archive.arabic import Profile
 from archive.core import Archive
 from archive.errors import ArchiveError
 from archive.models import Passage, SearchResults
@@ -46,6 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = command("ingest", "Ingest a file or a folder of .txt and .jsonl passages.")
     ingest.add_argument("path", metavar="PATH", help="a file or a folder")
+    folding = ingest.add_argument_group(
+        "folding profile",
+        "chosen when the index is created; an existing index keeps its own, and a "
+        "different choice is an error",
+    )
+    folding.add_argument(
+        "--hamza-seats", action="store_true", help="fold ؤ to و and ئ to ي (ء is kept)"
+    )
+    folding.add_argument("--no-ta-marbuta", action="store_true", help="keep ة apart from ه")
+    folding.add_argument("--no-alef-maqsura", action="store_true", help="keep ى apart from ي")
+    folding.add_argument(
+        "--no-digits", action="store_true", help="keep Arabic-Indic digits apart from 0-9"
+    )
 
     search = command("search", "Search the archive.")
     search.add_argument("query", metavar="QUERY", help='words; AND, OR, NOT, "phrase", prefix*')
@@ -56,7 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--page", type=_positive, default=1, metavar="N", help="the page to show (default: 1)"
     )
     search.add_argument(
-        "--exact", action="store_true", help="match words as written, diacritics included"
+        "--exact",
+        action="store_true",
+        help="letters as written; marks in the query must stand on the same letters",
+    )
+    search.add_argument(
+        "--match",
+        choices=("all", "any"),
+        default="all",
+        help="all words must match (default), or any, ranked, question words dropped",
     )
     search.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -110,15 +132,30 @@ def _print_passage(passage: Passage, out: TextIO) -> None:
     out.write(f"\n{passage.text}\n")
 
 
+def _profile(args: argparse.Namespace) -> Profile | None:
+    """The folding profile the flags ask for, or None when none was given."""
+    chosen = {
+        "hamza_seats": args.hamza_seats,
+        "ta_marbuta": not args.no_ta_marbuta,
+        "alef_maqsura": not args.no_alef_maqsura,
+        "digits": not args.no_digits,
+    }
+    if chosen == Profile().to_dict():
+        return None
+    return Profile(**chosen)
+
+
 def run(args: argparse.Namespace, out: TextIO) -> None:
     """Run one parsed command, writing to ``out``."""
     if args.command == "ingest":
-        report = Archive(args.index).ingest(args.path)
+        report = Archive(args.index, profile=_profile(args)).ingest(args.path)
         out.write(f"{report}\n")
         return
     arc = Archive(args.index, create=False)
     if args.command == "search":
-        results = arc.search(args.query, limit=args.limit, page=args.page, exact=args.exact)
+        results = arc.search(
+            args.query, limit=args.limit, page=args.page, exact=args.exact, match=args.match
+        )
         if args.json:
             _print_json(results.to_dict(), out)
         else:

@@ -68,14 +68,14 @@ class Archive:
         """The shared Whoosh searcher, refreshed if another writer committed."""
         with self._lock:
             if self._searcher is None:
-                self._searcher = self._ix.searcher()
+                self._searcher = self._ix.searcher(weighting=self._search.weighting)
             elif not self._searcher.up_to_date():
                 # A new searcher, not Searcher.refresh(): Whoosh's refresh reuses
                 # segment readers by segment id, so it keeps documents deleted
                 # since (an updated passage would show twice) and puts back
                 # segments that a merge removed.
                 old = self._searcher
-                self._searcher = self._ix.searcher()
+                self._searcher = self._ix.searcher(weighting=self._search.weighting)
                 old.close()
             return self._searcher
 

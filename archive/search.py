@@ -20,7 +20,7 @@ from whoosh.qparser import syntax
 from whoosh.query.terms import MultiTerm
 
 from archive import arabic
-from archive.analysis import EXACT, EXACT_SEPARATOR, SEARCH, STEM, arabic_analyzer
+from archive.analysis import EXACT, EXACT_SEPARATOR, LIGHT, SEARCH, STEM, arabic_analyzer
 from archive.errors import QueryError
 from archive.index import EXACT_FIELDS, STEM_FIELDS, TEXT_FIELDS, text_field
 from archive.models import Hit, Passage, SearchResults, Span
@@ -31,6 +31,18 @@ FIELD_BOOSTS = {"title": 2.0, "caption": 0.5, "text": 1.0}
 #: How much a match through a stem (a clitic taken off) weighs against the
 #: same field's match as written.
 STEM_WEIGHT = 0.5
+
+#: The weights of ``match="all"``: the fields, and the stems at STEM_WEIGHT.
+ALL_BOOSTS = {
+    **FIELD_BOOSTS,
+    **{stem: FIELD_BOOSTS[name] * STEM_WEIGHT for name, stem in STEM_FIELDS.items()},
+}
+
+#: The weights of ``match="any"``, tuned on the question sets with
+#: ``benchmarks/quality.py``: a light stem (:func:`archive.arabic.light_stem`)
+#: weighs twice a word as written (a word as written matches both), and the
+#: title as much as the body.
+ANY_BOOSTS = {"title": 1.0, "caption": 0.5, "text": 1.0, "title_stem": 2.0, "text_stem": 2.0}
 
 #: The ways of combining the words of a query.
 MATCH_MODES = ("all", "any")
@@ -321,18 +333,16 @@ class Searcher:
     def __init__(self, profile: arabic.Profile = arabic.DEFAULT) -> None:
         self.profile = profile
         surface = {name: text_field(SEARCH, profile) for name in TEXT_FIELDS}
-        stems = {stem: text_field(STEM, profile) for stem in STEM_FIELDS.values()}
-        boosts = dict(FIELD_BOOSTS)
-        boosts.update(
-            {stem: FIELD_BOOSTS[name] * STEM_WEIGHT for name, stem in STEM_FIELDS.items()}
-        )
         exact = {name: text_field(EXACT, profile) for name in TEXT_FIELDS}
         self._parsers: dict[tuple[bool, str], _Parser] = {}
-        for match, group, drop in (
-            ("all", qparser.AndGroup, False),
-            ("any", qparser.OrGroup, True),
+        for match, group, stem_mode, boosts in (
+            ("all", qparser.AndGroup, STEM, ALL_BOOSTS),
+            ("any", qparser.OrGroup, LIGHT, ANY_BOOSTS),
         ):
-            self._parsers[False, match] = _parser({**surface, **stems}, boosts, group, drop)
+            fields = dict(surface)
+            fields.update({stem: text_field(stem_mode, profile) for stem in STEM_FIELDS.values()})
+            drop = match == "any"
+            self._parsers[False, match] = _parser(fields, boosts, group, drop)
             self._parsers[True, match] = _parser(exact, FIELD_BOOSTS, group, drop)
         for parser in self._parsers.values():
             parser.profile = profile

@@ -93,12 +93,25 @@ def _python_blocks(path: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", text, re.S)
 
 
-def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+DOCUMENTS = ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("docs/*.md"))]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_python_examples_in_the_docs_run(
+    document: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(ROOT / "texts", tmp_path / "texts")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    for block in _python_blocks(ROOT / document):
+        exec(compile(block, document, "exec"), namespace)
+
+
+def test_readme_example_builds_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(ROOT / "texts", tmp_path / "texts")
     monkeypatch.chdir(tmp_path)
     blocks = _python_blocks(ROOT / "README.md")
     assert blocks
-    namespace: dict[str, object] = {}
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), namespace)
+        exec(compile(block, "README.md", "exec"), {})
     assert (tmp_path / "index" / "archive.json").is_file()

@@ -303,3 +303,28 @@ def test_match_must_be_all_or_any(make_archive: Callable[..., Archive]) -> None:
 def test_bare_article_is_never_highlighted(make_archive: Callable[..., Archive]) -> None:
     arc = make_archive([{"id": "a", "text": "ال كتاب الكتاب"}])
     assert words_hit(arc, "ال OR الكتاب", "a") == ["كتاب", "الكتاب"]
+
+
+def test_any_uses_light_stems_for_questions(make_archive: Callable[..., Archive]) -> None:
+    arc = make_archive(
+        [
+            {"id": "alawites", "title": "علويون", "text": "يقدر عدد العلويين بالملايين"},
+            {"id": "world", "title": "العالم", "text": "عدد سكان العالم كبير جدا"},
+        ]
+    )
+    # علويون and العلويين share the light stem علو; match="all" keeps them apart.
+    assert ids(arc, "كم يقدر عدد علويون؟", match="any")[0] == "alawites"
+    assert words_hit(arc, "علويون", "alawites", match="any") == ["العلويين"]
+    assert ids(arc, "العلويين") == ["alawites"]  # through the body, as written
+    assert ids(arc, "علويون") == ["alawites"]  # through the title, as written
+    assert ids(arc, "علوي") == []
+
+
+def test_false_friends_apart_in_all_mode_but_light_stems_merge_them_in_any(
+    make_archive: Callable[..., Archive],
+) -> None:
+    arc = make_archive(
+        [{"id": "school", "text": "بنيت المدرسة"}, {"id": "t", "text": "جاء مدرس جديد"}]
+    )
+    assert ids(arc, "مدرس") == ["t"]
+    assert ids(arc, "مدرس", match="any") == ["t", "school"]  # as written first
