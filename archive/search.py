@@ -136,6 +136,8 @@ def positional_query(
     parts = [_alternatives(fieldname, words, termclass, boost) for words in groups.values()]
     if len(parts) == 1:
         return parts[0]
+    if not field.format.supports("positions"):
+        return None  # a stem field: phrases and words of several tokens are not looked for
     if all(isinstance(p, query.Term) for p in parts):
         return query.Phrase(fieldname, [p.text for p in parts], slop=slop, boost=boost)
     return query.Sequence(parts, slop=slop, boost=boost)
