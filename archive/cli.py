@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -102,7 +103,7 @@ def _positive(text: str) -> int:
 
 
 def _print_json(data: Any, out: TextIO) -> None:
-    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    out.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 def _print_results(results: SearchResults, out: TextIO, color: bool) -> None:
@@ -180,7 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         run(args, sys.stdout)
+        sys.stdout.flush()
     except ArchiveError as exc:
         sys.stderr.write(f"archive: error: {exc}\n")
         return 1
+    except BrokenPipeError:
+        # The reader went away (archive search ... | head): stop quietly, and keep
+        # Python from complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0

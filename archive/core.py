@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,8 +20,9 @@ from archive.readers import find_files, passages
 from archive.search import Searcher
 
 
-def _digest(passage: Passage) -> str:
-    data = json.dumps(passage.to_dict(), ensure_ascii=False, sort_keys=True, default=str)
+def _digest(passage: Passage, file: str) -> str:
+    """A hash of the passage and the file it came from, to tell it unchanged."""
+    data = json.dumps([file, passage.to_dict()], ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -146,7 +148,9 @@ class Archive:
         """Ingest a file or a folder of ``.txt`` and ``.jsonl`` files.
 
         New passages are added, changed ones replaced, unchanged ones left as
-        they are. All or nothing: on any error nothing of this call is kept.
+        they are, and passages a file held at its last ingest but holds no more
+        are removed (an edited passage without an id in the input gets a new
+        id). All or nothing: on any error nothing of this call is kept.
 
         Raises:
             InputError: a missing path, an unreadable or malformed file (names
@@ -155,58 +159,72 @@ class Archive:
         """
         started = time.perf_counter()
         files, skipped = find_files(path)
-        added = updated = unchanged = 0
+        added = updated = unchanged = removed = 0
         seen: dict[str, str] = {}
         with self._lock:
-            reader = self._current()
-            writer: Any = None  # taken at the first change: re-ingesting nothing new locks nothing
+            writer = store.writer(self._ix, self.path)
             try:
-                for file, origin in files:
-                    for line, passage in passages(file, origin):
-                        if passage.id in seen:
-                            raise InputError(
-                                f"id {passage.id!r} given twice (first at {seen[passage.id]})",
-                                file,
-                                line,
-                            )
-                        seen[passage.id] = f"{file}:{line}"
-                        digest = _digest(passage)
-                        old = reader.document(id=passage.id)
-                        if old is not None and old.get("digest") == digest:
-                            unchanged += 1
-                            continue
-                        if writer is None:
-                            writer = store.writer(self._ix, self.path)
-                        doc = self._document(passage, origin, digest)
-                        if old is None:
-                            writer.add_document(**doc)
-                            added += 1
-                        else:
-                            writer.update_document(**doc)
-                            updated += 1
-                if writer is not None:
+                # Decide against the state this writer holds the lock on, not an
+                # older one: another process may have committed meanwhile.
+                reader = self._ix.searcher()
+                try:
+                    for file, origin in files:
+                        key = str(file.resolve())
+                        before = {fields["id"] for fields in reader.documents(file=key)}
+                        for line, passage in passages(file, origin):
+                            if passage.id in seen:
+                                raise InputError(
+                                    f"id {passage.id!r} given twice (first at {seen[passage.id]})",
+                                    file,
+                                    line,
+                                )
+                            seen[passage.id] = f"{file}:{line}"
+                            before.discard(passage.id)
+                            digest = _digest(passage, key)
+                            old = reader.document(id=passage.id)
+                            if old is not None and old.get("digest") == digest:
+                                unchanged += 1
+                                continue
+                            doc = self._document(passage, key, digest)
+                            if old is None:
+                                writer.add_document(**doc)
+                                added += 1
+                            else:
+                                writer.update_document(**doc)
+                                updated += 1
+                        # Passages the file held before and holds no more: edited
+                        # (an id derived from the text changes with it) or deleted.
+                        for stale in sorted(before - seen.keys()):
+                            writer.delete_by_term("id", stale)
+                            removed += 1
+                finally:
+                    reader.close()
+                if added or updated or removed:
                     writer.commit()
-            except BaseException as exc:
-                if writer is not None:
+                else:
                     store.discard(writer, self.path)
+            except BaseException as exc:
+                store.discard(writer, self.path)
                 if isinstance(exc, OSError):
                     raise ArchiveError(f"cannot write the index at {self.path}: {exc}") from exc
                 raise
+            self._current()
         return IngestReport(
             files=tuple(origin for _, origin in files),
             added=added,
             updated=updated,
             unchanged=unchanged,
+            removed=removed,
             skipped=tuple(skipped),
             seconds=time.perf_counter() - started,
         )
 
     @staticmethod
-    def _document(passage: Passage, origin: str, digest: str) -> dict[str, Any]:
+    def _document(passage: Passage, file: str, digest: str) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "id": passage.id,
             "source": passage.source,
-            "origin": origin,
+            "file": file,
             "digest": digest,
             "passage": passage.to_dict(),
         }
@@ -239,7 +257,11 @@ class Archive:
             searcher = self._current()
             sources = sum(1 for _ in searcher.lexicon("source"))
             passages_count = int(searcher.doc_count())
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = 0
+        for file in self.path.iterdir():
+            with contextlib.suppress(FileNotFoundError):  # merged away by another writer
+                if file.is_file():
+                    size += file.stat().st_size
         return {
             "index": str(self.path),
             "passages": passages_count,

@@ -42,7 +42,7 @@ from archive.errors import (
 )
 
 #: The layout of the fields in the index; bumped when the schema changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 #: The name of the format record inside an index folder.
 FORMAT_FILE = "archive.json"
@@ -80,7 +80,7 @@ def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
     fields: dict[str, Any] = {
         "id": ID(unique=True, stored=True),
         "source": ID(),
-        "origin": ID(),
+        "file": ID(),
         "digest": STORED(),
         "passage": STORED(),
     }
@@ -193,12 +193,13 @@ def open_index(
             warnings.simplefilter("ignore", ResourceWarning)
             try:
                 return whoosh_index.open_dir(str(folder)), stored
-            except (ImportError, AttributeError, pickle.UnpicklingError, EOFError) as exc:
-                failure = f"{type(exc).__name__}: {exc}"
+            except (ImportError, AttributeError, pickle.UnpicklingError) as exc:
+                failure = f"built by an incompatible version ({type(exc).__name__}: {exc})"
+            except Exception as exc:  # a truncated or damaged table of contents
+                failure = f"damaged: its table of contents cannot be read ({type(exc).__name__})"
             gc.collect()
         raise IndexFormatError(
-            f"the index at {folder} was built by an incompatible version "
-            f"({failure}); {_rebuild_hint(folder)}",
+            f"the index at {folder} is {failure}; {_rebuild_hint(folder)}",
             folder,
         )
     if not create:

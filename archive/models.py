@@ -129,13 +129,13 @@ def _window(text: str, spans: tuple[Span, ...], width: int) -> Span:
         return 0, len(text)
     if not spans:
         return 0, _word_end(text, width)
-    best, best_count = 0, 0
+    best, best_count = 0, 1  # a match wider than the window stands alone
     for i, (s, _) in enumerate(spans):
-        count = sum(1 for s2, e2 in spans[i:] if e2 <= s + width)
+        count = sum(1 for _, e2 in spans[i:] if e2 <= s + width)
         if count > best_count:
             best, best_count = i, count
     first = spans[best][0]
-    last = max(e for s, e in spans[best : best + best_count])
+    last = max(e for _, e in spans[best : best + best_count])
     slack = max(0, width - (last - first))
     start = max(0, first - slack // 2)
     end = min(len(text), start + max(width, last - first))
@@ -214,6 +214,7 @@ class IngestReport:
     added: int
     updated: int
     unchanged: int
+    removed: int = 0
     skipped: tuple[str, ...] = ()
     seconds: float = 0.0
 
@@ -227,6 +228,8 @@ class IngestReport:
             f"{len(self.files)} file(s), {self.passages} passage(s): "
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
         )
+        if self.removed:
+            text += f", {self.removed} removed"
         if self.skipped:
             text += f"; skipped {len(self.skipped)}: {', '.join(self.skipped)}"
         return text + f" ({self.seconds:.2f}s)"

@@ -47,6 +47,15 @@ ANY_BOOSTS = {"title": 1.0, "caption": 0.5, "text": 1.0, "title_stem": 2.0, "tex
 #: The ways of combining the words of a query.
 MATCH_MODES = ("all", "any")
 
+#: The longest query, and the longest word in it, that is parsed. Whoosh's
+#: parser takes time quadratic in the length of a word.
+MAX_QUERY_CHARS = 20_000
+MAX_WORD_CHARS = 300
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
 
 class Vocalised(MultiTerm):  # type: ignore[misc]  # whoosh is untyped
     """An exact-mode word: every mark written must stand on the same letter.
@@ -295,8 +304,16 @@ def _collect(q: query.Query, out: _Gathered) -> None:
         return
     if isinstance(q, (query.Phrase, query.Sequence)):
         words = _phrase_words(q)
-        if words and words[1] in _MODE_OF_FIELD:
+        if q.slop > 1:  # words near each other: each occurrence is highlighted
+            for child in q.children() if isinstance(q, query.Sequence) else ():
+                _collect(child, out)
+            if isinstance(q, query.Phrase) and mode is not None:
+                out.terms.setdefault(mode, set()).update(q.words)
+        elif words and words[1] in _MODE_OF_FIELD:
             out.phrases.setdefault(_MODE_OF_FIELD[words[1]], []).append(words[0])
+        elif words is None and isinstance(q, query.Sequence):
+            for child in q.children():  # an exact phrase: highlighted word by word
+                _collect(child, out)
         return
     if isinstance(q, query.Prefix):
         if mode is not None:
@@ -365,15 +382,35 @@ class Searcher:
             raise QueryError(f"match must be 'all' or 'any', not {match!r}", text)
         if not text.strip():
             raise QueryError("empty query", text)
-        q = self._parsers[exact, match].parse(text)
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(
+                f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}",
+                text[:80] + "…",
+            )
+        longest = max(len(word) for word in text.split())
+        if longest > MAX_WORD_CHARS:
+            raise QueryError(
+                f"a word of the query is {longest:,} characters long; "
+                f"the limit is {MAX_WORD_CHARS}",
+                text[:80] + "…",
+            )
+        q = self._parse(text, exact, match)
         if q is query.NullQuery and match == "any":
             # Every word was a question word: search them after all.
-            q = self._parsers[exact, "all"].parse(text)
+            q = self._parse(text, exact, "all")
         if q is query.NullQuery:
             raise QueryError("the query has no searchable word", text)
         if exact:
             q = q.accept(_to_exact)
         return q
+
+    def _parse(self, text: str, exact: bool, match: str) -> query.Query:
+        try:
+            return self._parsers[exact, match].parse(text)
+        except RecursionError:
+            raise QueryError("the query nests too deeply", text[:80]) from None
+        except Exception as exc:  # Whoosh's parser fails with bare IndexError and others
+            raise QueryError(f"cannot parse the query ({type(exc).__name__})", text) from None
 
     def matcher(self, q: query.Query) -> Matcher:
         """The highlighter for the body text of passages that ``q`` matched."""
@@ -399,9 +436,9 @@ class Searcher:
         load: Callable[[dict[str, Any]], Passage],
     ) -> SearchResults:
         """Search with a Whoosh searcher and build one page of results."""
-        if limit is not None and (isinstance(limit, bool) or limit < 1):
+        if limit is not None and not _positive_int(limit):
             raise QueryError(f"limit must be a positive integer or None, not {limit!r}", text)
-        if isinstance(page, bool) or page < 1:
+        if not _positive_int(page):
             raise QueryError(f"page must be a positive integer, not {page!r}", text)
         q = self.parse(text, exact=exact, match=match)
         wanted = None if limit is None else page * limit

@@ -186,3 +186,25 @@ def test_cli_reference_usage_lines_match_help() -> None:
     for sub in action.choices.values():  # type: ignore[union-attr]
         usage = " ".join(sub.format_usage().split())
         assert usage in " ".join(doc.split()), f"docs/cli.md lacks: {usage}"
+
+
+def test_search_match_any(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["search", "من هو لينين؟", "--index", str(index), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 0  # all words must match
+    assert main(["search", "من هو لينين؟", "--index", str(index), "--match", "any", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 2
+
+
+def test_ingest_profile_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_jsonl(
+        tmp_path / "p.jsonl", [{"id": "a", "text": "مدرسة"}, {"id": "b", "text": "مدرسه"}]
+    )
+    folder = str(tmp_path / "ix")
+    assert main(["ingest", str(path), "--index", folder, "--no-ta-marbuta"]) == 0
+    capsys.readouterr()
+    assert main(["search", "مدرسة", "--index", folder, "--json"]) == 0
+    assert [h["id"] for h in json.loads(capsys.readouterr().out)["hits"]] == ["a"]
+    assert main(["ingest", str(path), "--index", folder]) == 0  # keeps its profile
+    assert main(["ingest", str(path), "--index", folder, "--hamza-seats"]) == 1
+    assert "folding profile" in capsys.readouterr().err

@@ -55,6 +55,10 @@ def _record(data: Any, path: Path, number: int, origin: str) -> Passage:
     )
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def read(path: Path, origin: str) -> Iterator[tuple[int, Passage]]:
     """Yield ``(line, passage)`` for each record of a ``.jsonl`` file.
 
@@ -65,9 +69,21 @@ def read(path: Path, origin: str) -> Iterator[tuple[int, Passage]]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = json.loads(line, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"not valid JSON ({exc.msg}, column {exc.colno})", path, number
+            ) from None
+        except (ValueError, RecursionError) as exc:  # huge integers, deep nesting, NaN
+            raise InputError(f"cannot read this JSON: {exc}", path, number) from None
+        try:
+            if "\\u" in line:  # only an escape can make a lone surrogate
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(
+                "a string holds a lone surrogate (an escaped \\uD800-\\uDFFF that is not "
+                "half of a pair), which is not text",
+                path,
+                number,
             ) from None
         yield number, _record(data, path, number, origin)

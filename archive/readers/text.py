@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,9 @@ from archive.readers._lines import lines
 
 HEADING = "# "
 FIELD = re.compile(r"^@([A-Za-z_][\w-]*)\s*:\s?(.*)$")
-CITATION = re.compile(r"[ \t]?\[(\d{1,5})\]")
+#: A run of citation markers, with the space before it: " [1][2]".
+CITATION = re.compile(r"([ \t]?)((?:\[\d{1,5}\])+)")
+_LABEL = re.compile(r"\d{1,5}")
 _ESCAPED = ("\\# ", "\\@", "\\\\")
 
 
@@ -44,16 +47,21 @@ def split_citations(body: str) -> tuple[str, tuple[str, ...]]:
     labels: list[str] = []
 
     def drop(match: re.Match[str]) -> str:
-        labels.append(match.group(1))
+        labels.extend(_LABEL.findall(match.group(2)))
         before = body[match.start() - 1] if match.start() > 0 else " "
         after = body[match.end()] if match.end() < len(body) else " "
-        # Keep two words apart when the marker (and a space) separated them.
-        if (before.isalnum() or match.group().startswith((" ", "\t"))) and after.isalnum():
+        # Keep two words apart when the markers (and a space) were all between them.
+        if (_wordish(before) or match.group(1)) and _wordish(after):
             return " "
         return ""
 
     text = CITATION.sub(drop, body)
     return text, tuple(labels)
+
+
+def _wordish(char: str) -> bool:
+    """A letter, digit or combining mark (a word ending in a haraka is not alnum)."""
+    return char.isalnum() or unicodedata.category(char).startswith("M")
 
 
 class _Draft:
