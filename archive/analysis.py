@@ -110,9 +110,11 @@ def analyze_word(
     >>> analyze_word("ٱلۡعَٰلَمِينَ", SEARCH, arabic.DEFAULT)
     (('العلمين', 'العالمين'),)
     >>> analyze_word("بكتاب", STEM, arabic.DEFAULT)  # in the index
-    (('بكتاب', 'كتاب', '~بكتاب', '~كتاب'),)
+    (('كتاب', '~بكتاب', '~كتاب'),)
     >>> analyze_word("بكتاب", STEM, arabic.DEFAULT, query=True)
     (('بكتاب',),)
+    >>> analyze_word("كتاب", STEM, arabic.DEFAULT)  # the surface field holds the stem
+    (('~كتاب',),)
     >>> analyze_word("والمدرسة", LIGHT, arabic.DEFAULT, query=True)
     (('~مدرس',),)
     """
@@ -137,12 +139,19 @@ def analyze_word(
 
 def _stems(words: tuple[str, ...], mode: str, query: bool) -> tuple[str, ...]:
     stems = [arabic.strip_clitics(w) for w in words]
-    if mode == LIGHT:
-        return tuple(dict.fromkeys(LIGHT_MARK + arabic.light_stem(s) for s in stems))
-    if not query:
-        stems += [s for s in map(arabic.strip_preposition, stems) if s]
-        stems += [LIGHT_MARK + arabic.light_stem(s) for s in stems]
-    return tuple(dict.fromkeys(stems))
+    if query:
+        if mode == LIGHT:
+            return tuple(dict.fromkeys(LIGHT_MARK + arabic.light_stem(s) for s in stems))
+        return tuple(dict.fromkeys(stems))
+    # In the index, a stem is written only where the surface field does not
+    # hold it already (most words have no clitic to take off), and a query
+    # looks for it in both. Light stems are all written: match="any" ranks by
+    # them, and their document frequencies must count every word they cover.
+    stems += [s for s in map(arabic.strip_preposition, stems) if s]
+    held = set(words)
+    out = [s for s in stems if s not in held]
+    out += [LIGHT_MARK + arabic.light_stem(s) for s in stems]
+    return tuple(dict.fromkeys(out))
 
 
 class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
@@ -151,9 +160,10 @@ class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
     ``search``: the profile's fold, plus the spelled-out form of small letters
     at the same position. ``stem``: the same, then attached clitics taken off
     (:func:`archive.arabic.strip_clitics`); in the index, not in queries, the
-    stem without a one-letter preposition is added at the same position, and
-    the light stems (:func:`archive.arabic.light_stem`) marked with ``~``.
-    ``light``: for query words only, the marked light stem.
+    stem without a one-letter preposition is added, each stem only if the
+    surface field does not hold it already, and the light stems
+    (:func:`archive.arabic.light_stem`) marked with ``~``. ``light``: for query
+    words only, the marked light stem.
     ``exact``: the word as written (NFC, controls removed), as the term
     ``skeleton + U+001F + written`` so that exact search can find every
     vocalisation of a skeleton by prefix.

@@ -32,10 +32,15 @@ FIELD_BOOSTS = {"title": 2.0, "caption": 0.5, "text": 1.0}
 #: same field's match as written.
 STEM_WEIGHT = 0.5
 
+#: Parse-only names of a surface field searched for stems; renamed after parsing.
+STEM_IN_SURFACE = {name: f"{name}__stem" for name in STEM_FIELDS}
+SURFACE_OF_ALIAS = {alias: name for name, alias in STEM_IN_SURFACE.items()}
+
 #: The weights of ``match="all"``: the fields, and the stems at STEM_WEIGHT.
 ALL_BOOSTS = {
     **FIELD_BOOSTS,
     **{stem: FIELD_BOOSTS[name] * STEM_WEIGHT for name, stem in STEM_FIELDS.items()},
+    **{STEM_IN_SURFACE[n]: FIELD_BOOSTS[n] * STEM_WEIGHT for n in STEM_FIELDS},
 }
 
 #: The weights of ``match="any"``, tuned on the question sets with
@@ -359,7 +364,12 @@ class Searcher:
             ("any", qparser.OrGroup, LIGHT, ANY_BOOSTS),
         ):
             fields = dict(surface)
-            fields.update({stem: text_field(stem_mode, profile) for stem in STEM_FIELDS.values()})
+            for name, stem in STEM_FIELDS.items():
+                fields[stem] = text_field(stem_mode, profile)
+                if stem_mode == STEM:
+                    # The stem is also looked for in the surface field, which
+                    # holds the stems of words without clitics.
+                    fields[STEM_IN_SURFACE[name]] = text_field(stem_mode, profile)
             drop = match == "any"
             self._parsers[False, match] = _parser(fields, boosts, group, drop)
             self._parsers[True, match] = _parser(exact, FIELD_BOOSTS, group, drop)
@@ -400,9 +410,7 @@ class Searcher:
             q = self._parse(text, exact, "all")
         if q is query.NullQuery:
             raise QueryError("the query has no searchable word", text)
-        if exact:
-            q = q.accept(_to_exact)
-        return q
+        return q.accept(_to_exact if exact else _to_surface)
 
     def _parse(self, text: str, exact: bool, match: str) -> query.Query:
         try:
@@ -458,6 +466,14 @@ class Searcher:
         return SearchResults(
             query=text, total=total, hits=hits, page=page, limit=limit, exact=exact, match=match
         )
+
+
+def _to_surface(q: query.Query) -> query.Query:
+    name = getattr(q, "fieldname", None)
+    if name in SURFACE_OF_ALIAS:
+        q = copy.copy(q)
+        q.fieldname = SURFACE_OF_ALIAS[name]
+    return q
 
 
 def _to_exact(q: query.Query) -> query.Query:
