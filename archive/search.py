@@ -468,17 +468,18 @@ class Searcher:
         )
 
 
-def _to_surface(q: query.Query) -> query.Query:
-    name = getattr(q, "fieldname", None)
-    if name in SURFACE_OF_ALIAS:
-        q = copy.copy(q)
-        q.fieldname = SURFACE_OF_ALIAS[name]
-    return q
+def _renamer(names: dict[str, str]) -> Callable[[query.Query], query.Query]:
+    """A function that moves a leaf query to another field, for ``Query.accept``."""
+
+    def rename(q: query.Query) -> query.Query:
+        name = getattr(q, "fieldname", None)
+        if name in names:
+            q = copy.copy(q)
+            q.fieldname = names[name]
+        return q
+
+    return rename
 
 
-def _to_exact(q: query.Query) -> query.Query:
-    name = getattr(q, "fieldname", None)
-    if name in EXACT_FIELDS:
-        q = copy.copy(q)
-        q.fieldname = EXACT_FIELDS[name]
-    return q
+_to_surface = _renamer(SURFACE_OF_ALIAS)
+_to_exact = _renamer(EXACT_FIELDS)
