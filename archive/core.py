@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import threading
 import time
@@ -24,6 +25,31 @@ def _digest(passage: Passage, file: str) -> str:
     """A hash of the passage and the file it came from, to tell it unchanged."""
     data = json.dumps([file, passage.to_dict()], ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+#: Input of at least this many bytes is indexed by worker processes. Below it,
+#: starting them costs more than they save.
+PARALLEL_BYTES = 2_000_000
+
+
+def _workers_for(files: list[tuple[Path, str]]) -> int:
+    """How many worker processes an ingest of ``files`` should use."""
+    cores = os.cpu_count() or 1
+    forks = multiprocessing.get_all_start_methods()[0] == "fork"  # the platform's default
+    if (
+        cores < 2
+        or not forks
+        or multiprocessing.get_start_method(allow_none=True) not in (None, "fork")
+        or threading.active_count() > 1  # forking a process with threads can deadlock
+    ):
+        return 1
+    size = 0
+    for file, _ in files:
+        with contextlib.suppress(OSError):
+            size += file.stat().st_size
+    # One worker more than cores: measured 2.5x faster than one process on two
+    # cores, against 1.4x with one worker per core (benchmarks/ingest_search.py).
+    return cores + 1 if size >= PARALLEL_BYTES else 1
 
 
 def _load(fields: dict[str, Any]) -> Passage:
@@ -144,13 +170,18 @@ class Archive:
 
     # --- writing -------------------------------------------------------------
 
-    def ingest(self, path: str | os.PathLike[str]) -> IngestReport:
+    def ingest(self, path: str | os.PathLike[str], *, workers: int | None = None) -> IngestReport:
         """Ingest a file or a folder of ``.txt`` and ``.jsonl`` files.
 
         New passages are added, changed ones replaced, unchanged ones left as
         they are, and passages a file held at its last ingest but holds no more
         are removed (an edited passage without an id in the input gets a new
         id). All or nothing: on any error nothing of this call is kept.
+
+        ``workers``: worker processes that analyze and write the passages. By
+        default, one per core plus one when the input is large enough to pay
+        for starting them (:data:`PARALLEL_BYTES`), the platform forks and the
+        process runs no other thread; ``workers=1`` indexes in this process.
 
         Raises:
             InputError: a missing path, an unreadable or malformed file (names
@@ -161,8 +192,9 @@ class Archive:
         files, skipped = find_files(path)
         added = updated = unchanged = removed = 0
         seen: dict[str, str] = {}
+        procs = workers if workers is not None else _workers_for(files)
         with self._lock:
-            writer = store.writer(self._ix, self.path)
+            writer = store.writer(self._ix, self.path, procs=procs)
             try:
                 # Decide against the state this writer holds the lock on, not an
                 # older one: another process may have committed meanwhile.
@@ -202,9 +234,9 @@ class Archive:
                 if added or updated or removed:
                     writer.commit()
                 else:
-                    store.discard(writer, self.path)
+                    store.discard(writer, self._ix, self.path)
             except BaseException as exc:
-                store.discard(writer, self.path)
+                store.discard(writer, self._ix, self.path)
                 if isinstance(exc, OSError):
                     raise ArchiveError(f"cannot write the index at {self.path}: {exc}") from exc
                 raise

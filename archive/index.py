@@ -14,14 +14,17 @@ import gc
 import json
 import os
 import pickle
+import queue
 import re
+import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.index import LockError
+from whoosh.index import LockError, clean_files
+from whoosh.multiproc import MpWriter
 
 from archive import arabic
 from archive.analysis import (
@@ -49,6 +52,9 @@ FORMAT_FILE = "archive.json"
 
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT = 10.0
+
+#: Documents a worker of the parallel writer takes at a time.
+BATCH_SIZE = 200
 
 #: The searchable text fields, in the order of their weight.
 TEXT_FIELDS = ("title", "caption", "text")
@@ -216,27 +222,91 @@ def open_index(
         raise IndexStoreError(f"cannot create an index in {folder}: {exc}", folder) from exc
 
 
-def discard(writer: Any, path: Path) -> None:
-    """Cancel ``writer`` and delete the files of its unfinished segment.
+def discard(writer: Any, ix: whoosh_index.Index, path: Path) -> None:
+    """Cancel ``writer`` and put the folder back as the last commit left it.
 
-    Whoosh's ``cancel`` releases the lock but leaves the new segment's files
-    behind until some later commit; the folder is put back as it was.
+    Whoosh's ``cancel`` releases the lock but leaves the new segments' files
+    behind until some later commit, and leaves the workers of its
+    multi-process writer waiting for work forever. Here the workers are
+    stopped, and every file the last commit does not use is deleted, under
+    the lock.
     """
-    segment = writer.newsegment.segment_id()
-    writer.cancel()
-    for name in os.listdir(path):
-        if name.startswith(segment + ".") or name.startswith(segment + "_"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path / name)
+    for task in getattr(writer, "tasks", ()):
+        task.terminate()  # their work is thrown away: stop them before their files go
+        task.join()
+    try:
+        writer.cancel()
+    except Exception:  # a writer that failed half-way through its commit
+        with contextlib.suppress(Exception):
+            writer.writelock.release()
+    lock = ix.lock("WRITELOCK")
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while not lock.acquire(blocking=False):
+        if time.monotonic() > deadline:
+            return  # another writer is at work; its commit will clean up
+        time.sleep(0.05)
+    try:
+        toc = ix._read_toc()  # the last committed state (Whoosh has no public call)
+        clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    finally:
+        lock.release()
 
 
-def writer(ix: whoosh_index.Index, path: Path, timeout: float = LOCK_TIMEOUT) -> Any:
+class ParallelWriter(MpWriter):  # type: ignore[misc]  # whoosh is untyped
+    """Whoosh's multi-process writer, with one segment per worker, that refuses to
+    commit when a worker failed.
+
+    Whoosh's own commit waits for its workers and takes whatever segments come
+    back within a second: a worker that died (killed, out of memory) would leave
+    its documents out of a commit that looks complete.
+    """
+
+    def __init__(self, ix: whoosh_index.Index, procs: int, **kwargs: Any) -> None:
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        for task in self.tasks:
+            task.join()
+        results = []
+        for _ in self.tasks:
+            try:
+                results.append(self.resultqueue.get(timeout=30))
+            except queue.Empty:
+                break
+        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+        if failed or len(results) != len(self.tasks):
+            raise ArchiveError(
+                f"an indexing worker failed (exit codes {failed or 'unknown'}); "
+                "nothing of this ingest was committed"
+            )
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+
+def writer(
+    ix: whoosh_index.Index, path: Path, timeout: float = LOCK_TIMEOUT, procs: int = 1
+) -> Any:
     """A Whoosh writer on ``ix``, waiting up to ``timeout`` seconds for the lock.
+
+    With ``procs`` above 1, a :class:`ParallelWriter` whose worker processes
+    analyze and write the documents, one segment each.
 
     Raises:
         IndexLockedError: another writer kept the lock for the whole timeout.
     """
     try:
+        if procs > 1:
+            return ParallelWriter(ix, procs=procs, timeout=timeout, batchsize=BATCH_SIZE)
         return ix.writer(timeout=timeout)
     except LockError:
         raise IndexLockedError(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
-from whoosh import qparser, query, scoring
+from whoosh import collectors, qparser, query, scoring
 from whoosh.fields import Schema
 from whoosh.qparser import syntax
 from whoosh.query.terms import MultiTerm
@@ -410,7 +410,7 @@ class Searcher:
             q = self._parse(text, exact, "all")
         if q is query.NullQuery:
             raise QueryError("the query has no searchable word", text)
-        return q.accept(_to_exact if exact else _to_surface)
+        return _merge_duplicates(q.accept(_to_exact if exact else _to_surface))
 
     def _parse(self, text: str, exact: bool, match: str) -> query.Query:
         try:
@@ -449,8 +449,15 @@ class Searcher:
         if not _positive_int(page):
             raise QueryError(f"page must be a positive integer, not {page!r}", text)
         q = self.parse(text, exact=exact, match=match)
-        wanted = None if limit is None else page * limit
-        results = searcher.search(q, limit=wanted)
+        if limit is None:
+            results = searcher.search(q, limit=None)
+        else:
+            # replace=0: Whoosh's matcher replacement prunes documents it should
+            # keep when an AND holds ORs of boosted fields, so a search with a
+            # limit missed hits that ranked first without one.
+            collector = collectors.TopCollector(limit=page * limit, replace=0)
+            searcher.search_with_collector(q, collector)
+            results = collector.results()
         total = len(results)
         first = 0 if limit is None else (page - 1) * limit
         locate = self.matcher(q)
@@ -482,4 +489,35 @@ def _renamer(names: dict[str, str]) -> Callable[[query.Query], query.Query]:
 
 
 _to_surface = _renamer(SURFACE_OF_ALIAS)
+
+
+def _merge_duplicates(q: query.Query) -> query.Query:
+    """Join the terms an OR holds twice (a stem that is also the surface word).
+
+    A term's BM25 score is linear in its boost, so one term with the summed
+    boost scores as the two did, and is looked up once.
+    """
+    if isinstance(q, query.Or):
+        merged: dict[tuple[str, str], query.Term] = {}
+        others: list[query.Query] = []
+        for sub in q.subqueries:
+            sub = _merge_duplicates(sub)
+            if type(sub) is query.Term:
+                key = (sub.fieldname, sub.text)
+                if key in merged:
+                    merged[key] = query.Term(
+                        sub.fieldname, sub.text, boost=merged[key].boost + sub.boost
+                    )
+                    continue
+                merged[key] = sub
+            others.append(sub)
+        subs = [merged[(s.fieldname, s.text)] if type(s) is query.Term else s for s in others]
+        return query.Or(subs, boost=q.boost)
+    if isinstance(q, query.compound.CompoundQuery):
+        return q.__class__([_merge_duplicates(s) for s in q.subqueries], boost=q.boost)
+    if isinstance(q, query.Not):
+        return query.Not(_merge_duplicates(q.query), boost=q.boost)
+    return q
+
+
 _to_exact = _renamer(EXACT_FIELDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import threading
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from archive import (
     PassageNotFoundError,
 )
 from archive import index as store
-from tests.conftest import ROOT, write_jsonl
+from tests.conftest import DATA, ROOT, write_jsonl
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -298,3 +299,47 @@ def test_shipped_texts_are_two_passages(tmp_path: Path) -> None:
     assert arc.search("لينين").total == 2
     assert arc.search('"الحكومة المؤقتة"').total == 2
     assert [h.passage.title for h in arc.search("title:سقوط").hits] == ["سقوط الحكومة المؤقتة"]
+
+
+# --- parallel ingest -------------------------------------------------------------------
+
+
+def test_workers_index_what_one_process_indexes(tmp_path: Path) -> None:
+    one = Archive(tmp_path / "one")
+    one.ingest(DATA / "hadith_excerpt.jsonl", workers=1)
+    many = Archive(tmp_path / "many")
+    report = many.ingest(DATA / "hadith_excerpt.jsonl", workers=3)
+    assert report.added == len(one) == len(many) == 12
+    for q in ["حدثنا", "رسول الله", '"قال رسول الله"', "الأعمال OR النية"]:
+        expected = [(h.passage.id, round(h.score, 9)) for h in one.search(q, limit=None).hits]
+        assert [(h.passage.id, round(h.score, 9)) for h in many.search(q, limit=None).hits] == (
+            expected
+        )
+
+
+def test_failed_parallel_ingest_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "ok.jsonl", [{"id": "old", "text": "قديم"}]))
+    before = files_of(tmp_path / "ix")
+    folder = tmp_path / "batch"
+    write_jsonl(folder / "a.jsonl", [{"id": f"n{i}", "text": "جديد " * 50} for i in range(900)])
+    (folder / "b.jsonl").write_text('{"text": \n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"b\.jsonl:1"):
+        arc.ingest(folder, workers=3)
+    assert files_of(tmp_path / "ix") == before
+    assert [p.id for p in arc] == ["old"]
+    assert multiprocessing.active_children() == []
+
+
+def test_parallel_update_replaces_passages(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "p.jsonl", [{"id": f"p{i}", "text": "ستالين"} for i in range(500)]
+    )
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(path, workers=3)
+    write_jsonl(path, [{"id": f"p{i}", "text": "لينين"} for i in range(500)])
+    report = arc.ingest(path, workers=3)
+    assert (report.added, report.updated) == (0, 500)
+    assert len(arc) == 500
+    assert arc.search("ستالين").total == 0
+    assert arc.search("لينين").total == 500
