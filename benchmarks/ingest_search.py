@@ -25,6 +25,13 @@ peak RSS (``ru_maxrss``) of one does not include the other; the sides alternate
 for ``--rounds`` rounds and the table shows medians over the rounds. A further
 child per side measures the ``tracemalloc`` peak of the ingest (tracing slows
 Python down, so it is kept out of the timed runs; ``--no-trace`` skips it).
+Ingest is timed in wall time (the targets) and CPU time, which another busy
+process on the machine disturbs less. The queries are drawn in a child as well,
+since on Linux a child's ``ru_maxrss`` starts at the RSS of its parent.
+
+The package is installed in editable mode, so each child runs the source on
+disk when it starts: the table names the git commit and a hash of
+``archive/**/*.py``, and warns if that source changed during the run.
 
 The queries (at least 200) are drawn from the corpus with ``random.Random(1234)``:
 single words, two-word phrases in quotes, and spelling variants (diacritics
@@ -40,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import importlib.metadata
 import json
 import math
@@ -318,6 +326,43 @@ def folder_size(folder: Path) -> int:
     )
 
 
+def source_digest() -> str:
+    """A short hash of the ``archive`` package's source as it is on disk now.
+
+    The package is installed in editable mode, so a child process runs whatever
+    source is there when it starts; the parent compares the children's digests
+    to tell a run that mixed two versions of the package.
+    """
+    import archive
+
+    h = hashlib.blake2b(digest_size=6)
+    root = Path(archive.__file__).parent
+    for file in sorted(root.rglob("*.py")):
+        h.update(file.relative_to(root).as_posix().encode())
+        h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def git_head() -> str:
+    """The project's git commit, ``+dirty`` if the package has uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT), "status", "--porcelain", "--", "archive"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """The ``p``-th percentile of ``values``, interpolated between the nearest ranks."""
     ordered = sorted(values)
@@ -348,7 +393,12 @@ def run_side(
     profile: Path | None,
 ) -> dict[str, Any]:
     """Ingest ``corpus`` and run ``queries`` with one side; the measurements as a dict."""
-    result: dict[str, Any] = {"side": side, "pid": os.getpid(), "rss_start_mib": max_rss_mib()}
+    result: dict[str, Any] = {
+        "side": side,
+        "pid": os.getpid(),
+        "source": source_digest(),
+        "rss_start_mib": max_rss_mib(),
+    }
     folder = Path(tempfile.mkdtemp(prefix=f"ingest-search-{side}-"))
     index_dir = folder / "index"
     profiler = cProfile.Profile() if profile else None
@@ -357,9 +407,10 @@ def run_side(
             tracemalloc.start()
         if profiler:
             profiler.enable()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         engine, passages = INGEST[side](corpus, index_dir)
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         if profiler and profile:
             profiler.disable()
             profiler.dump_stats(f"{profile}-ingest.prof")
@@ -371,6 +422,7 @@ def run_side(
             passages=passages,
             input_bytes=size,
             ingest_seconds=seconds,
+            ingest_cpu_seconds=cpu_seconds,
             passages_per_s=passages / seconds,
             mb_per_s=size / MB / seconds,
             index_bytes=folder_size(index_dir),
@@ -415,6 +467,28 @@ def run_side(
 # --- The parent: run the children and report -----------------------------------
 
 
+def spawn(arguments: list[str]) -> dict[str, Any]:
+    """Run this script with ``arguments`` in a fresh Python process; the JSON it wrote.
+
+    A fresh process (not a fork of this one) keeps each side's ``ru_maxrss``
+    and ``tracemalloc`` figures its own.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        result_file = Path(handle.name)
+    command = [sys.executable, str(Path(__file__).resolve()), *arguments]
+    command += ["--result", str(result_file)]
+    try:
+        done = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": "0"})
+        if done.returncode != 0:
+            sys.exit(
+                f"ingest_search: a child process failed (exit code {done.returncode}): {command}"
+            )
+        data: dict[str, Any] = json.loads(result_file.read_text(encoding="utf-8"))
+        return data
+    finally:
+        result_file.unlink(missing_ok=True)
+
+
 def child(
     side: str,
     corpus: Path,
@@ -424,35 +498,14 @@ def child(
     trace: bool = False,
     profile: Path | None = None,
 ) -> dict[str, Any]:
-    """Run one side in a fresh Python process; its measurements."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        result_file = Path(handle.name)
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--side",
-        side,
-        "--corpus",
-        str(corpus),
-        "--queries",
-        str(queries_file),
-        "--repeat",
-        str(repeat),
-        "--result",
-        str(result_file),
-    ]
+    """Measure one side in a fresh Python process."""
+    arguments = ["--side", side, "--corpus", str(corpus), "--queries", str(queries_file)]
+    arguments += ["--repeat", str(repeat)]
     if trace:
-        command.append("--trace")
+        arguments.append("--trace")
     if profile:
-        command += ["--cprofile", str(profile)]
-    try:
-        done = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": "0"})
-        if done.returncode != 0:
-            sys.exit(f"the {side} child failed (exit code {done.returncode})")
-        data: dict[str, Any] = json.loads(result_file.read_text(encoding="utf-8"))
-        return data
-    finally:
-        result_file.unlink(missing_ok=True)
+        arguments += ["--cprofile", str(profile)]
+    return spawn(arguments)
 
 
 def median_of(runs: Sequence[dict[str, Any]], *path: str) -> float:
@@ -511,6 +564,7 @@ def format_table(summary: dict[str, Any], meta: dict[str, Any]) -> list[str]:
     base, ours = summary["baseline"], summary["ours"]
     rows: list[tuple[str, str, float, float]] = [
         ("ingest wall time (s)", ".2f", base["ingest_seconds"], ours["ingest_seconds"]),
+        ("ingest CPU time (s)", ".2f", base["ingest_cpu_seconds"], ours["ingest_cpu_seconds"]),
         ("ingest passages/s", ",.0f", base["passages_per_s"], ours["passages_per_s"]),
         ("ingest MB/s (input bytes)", ".3f", base["mb_per_s"], ours["mb_per_s"]),
         ("index size on disk (MB)", ".1f", base["index_mb"], ours["index_mb"]),
@@ -542,7 +596,8 @@ def format_table(summary: dict[str, Any], meta: dict[str, Any]) -> list[str]:
         f"{meta['input_bytes'] / MB:.1f} MB; {meta['queries']} queries "
         f"({', '.join(f'{n} {k}' for k, n in meta['query_kinds'].items())}) "
         f"x {meta['repeat']} repeats after {WARMUP} warm-up; medians of {meta['rounds']} round(s)",
-        f"Python {meta['python']}, whoosh-reloaded {meta['whoosh']}, {meta['machine']}",
+        f"Python {meta['python']}, whoosh-reloaded {meta['whoosh']}, {meta['machine']}; "
+        f"archive at {meta['git']} (source {', '.join(meta['archive_source'])})",
         "",
         f"{'metric':<32}{'baseline':>12}{'ours':>12}{'ours/base':>11}",
         "-" * 67,
@@ -564,6 +619,12 @@ def format_table(summary: dict[str, Any], meta: dict[str, Any]) -> list[str]:
         f"ours >= baseline in {sanity['all_ours_ge']}; mean top-{LIMIT} id overlap "
         f"{sanity['mean_overlap']:.2f}",
     ]
+    if len(meta["archive_source"]) > 1:
+        lines += [
+            "",
+            "WARNING: the archive package changed on disk during the run, so the runs "
+            "measured different versions; run again.",
+        ]
     return lines
 
 
@@ -605,6 +666,7 @@ def summarize(
             key: median_of(rs, key)
             for key in (
                 "ingest_seconds",
+                "ingest_cpu_seconds",
                 "passages_per_s",
                 "mb_per_s",
                 "rss_start_mib",
@@ -665,13 +727,15 @@ def main_parent(args: argparse.Namespace) -> int:
                     if line.strip():
                         dst.write(line)
                         kept += 1
-        texts = read_texts(source)
-        queries = build_queries(texts)
-        kinds = {k: sum(q["kind"] == k for q in queries) for k in QUERY_COUNTS}
+        # The queries are drawn in a child too: this process stays small, and a
+        # child's ru_maxrss starts from the RSS of the process that spawned it.
+        digest, head = source_digest(), git_head()
         queries_file = work / "queries.json"
-        queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+        drawn = spawn(["--make-queries", "--corpus", str(source), "--queries", str(queries_file)])
+        queries = json.loads(queries_file.read_text(encoding="utf-8"))
+        kinds = {k: sum(q["kind"] == k for q in queries) for k in QUERY_COUNTS}
         print(
-            f"{len(texts):,} passages, {len(queries)} queries {kinds}; "
+            f"{drawn['passages']:,} passages, {len(queries)} queries {kinds}; "
             f"{args.rounds} round(s) x {len(SIDES)} sides",
             file=sys.stderr,
         )
@@ -683,7 +747,8 @@ def main_parent(args: argparse.Namespace) -> int:
                 runs[side].append(r)
                 print(
                     f"round {round_ + 1}/{args.rounds} {side:>8}: ingest "
-                    f"{r['ingest_seconds']:.2f}s, p50 {r['queries']['p50_ms']:.2f} ms, "
+                    f"{r['ingest_seconds']:.2f}s (CPU {r['ingest_cpu_seconds']:.2f}s), "
+                    f"p50 {r['queries']['p50_ms']:.2f} ms, "
                     f"p95 {r['queries']['p95_ms']:.2f} ms, maxrss {r['rss_end_mib']:.0f} MiB",
                     file=sys.stderr,
                 )
@@ -702,6 +767,8 @@ def main_parent(args: argparse.Namespace) -> int:
 
         summary = summarize(runs, traced)
         summary["sanity"] = sanity(queries, runs["baseline"][0], runs["ours"][0])
+        measured = [r for side in SIDES for r in runs[side]] + list(traced.values())
+        sources = sorted({digest, source_digest(), *(r["source"] for r in measured)})
         meta = {
             "corpus": str(corpus),
             "corpus_name": corpus.name,
@@ -716,6 +783,8 @@ def main_parent(args: argparse.Namespace) -> int:
             "python": platform.python_version(),
             "whoosh": importlib.metadata.version("whoosh-reloaded"),
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+            "git": head,
+            "archive_source": sources,
         }
         lines = format_table(summary, meta)
         if args.profile:
@@ -739,6 +808,12 @@ def main_parent(args: argparse.Namespace) -> int:
 
 
 def main_child(args: argparse.Namespace) -> int:
+    if args.make_queries:
+        texts = read_texts(Path(args.corpus))
+        drawn = build_queries(texts)
+        Path(args.queries).write_text(json.dumps(drawn, ensure_ascii=False), encoding="utf-8")
+        Path(args.result).write_text(json.dumps({"passages": len(texts)}), encoding="utf-8")
+        return 0
     queries = json.loads(Path(args.queries).read_text(encoding="utf-8"))
     result = run_side(
         args.side,
@@ -772,6 +847,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--result", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cprofile", help=argparse.SUPPRESS)
+    parser.add_argument("--make-queries", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be a positive integer")
@@ -782,7 +858,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.side:
+    if args.side or args.make_queries:
         return main_child(args)
     return main_parent(args)
 

@@ -772,11 +772,11 @@ def test_two_writers_ingesting_the_same_passage_keep_one_copy(
     second = Archive(tmp_path / "ix")
     real_writer = store.writer
 
-    def racing_writer(ix: Any, folder: Path, timeout: float = store.LOCK_TIMEOUT) -> Any:
+    def racing_writer(ix: Any, folder: Path, **options: Any) -> Any:
         # While `first` read its input, another process ingested the same file.
         monkeypatch.setattr(store, "writer", real_writer)
         second.ingest(path)
-        return real_writer(ix, folder, timeout)
+        return real_writer(ix, folder, **options)
 
     monkeypatch.setattr(store, "writer", racing_writer)
     first.ingest(path)
