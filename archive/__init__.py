@@ -20,13 +20,23 @@ from archive.errors import (
     PassageNotFoundError,
     QueryError,
 )
-from archive.models import Hit, IngestReport, Passage, SearchResults
+from archive.models import (
+    CountGroup,
+    Counts,
+    Hit,
+    IngestReport,
+    KwicLine,
+    Passage,
+    SearchResults,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Archive",
     "ArchiveError",
+    "CountGroup",
+    "Counts",
     "Hit",
     "IndexFormatError",
     "IndexLockedError",
@@ -34,6 +44,7 @@ __all__ = [
     "IndexStoreError",
     "IngestReport",
     "InputError",
+    "KwicLine",
     "Passage",
     "PassageNotFoundError",
     "Profile",

@@ -8,17 +8,18 @@ usage errors exit 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
 from archive import __version__
 from archive.arabic import Profile
 from archive.core import Archive
 from archive.errors import ArchiveError
-from archive.models import Passage, SearchResults
+from archive.models import HIT_FIELDS, Counts, Hit, KwicLine, Passage, SearchResults
 
 DEFAULT_INDEX = "index"
 
@@ -62,8 +63,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-digits", action="store_true", help="keep Arabic-Indic digits apart from 0-9"
     )
 
-    search = command("search", "Search the archive.")
-    search.add_argument("query", metavar="QUERY", help='words; AND, OR, NOT, "phrase", prefix*')
+    def searching(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = command(name, help_text)
+        sub.add_argument("query", metavar="QUERY", help='words; AND, OR, NOT, "phrase", prefix*')
+        sub.add_argument(
+            "--exact",
+            action="store_true",
+            help="letters as written; marks in the query must stand on the same letters",
+        )
+        sub.add_argument(
+            "--match",
+            choices=("all", "any"),
+            default="all",
+            help="all words must match (default), or any, ranked, question words dropped",
+        )
+        sub.add_argument(
+            "--source", metavar="GLOB", help="only passages whose source matches the glob"
+        )
+        sub.add_argument(
+            "--where",
+            action="append",
+            type=_key_value,
+            default=[],
+            metavar="KEY=VALUE",
+            help="only passages whose metadata KEY has VALUE (repeatable)",
+        )
+        return sub
+
+    search = searching("search", "Search the archive.")
     search.add_argument(
         "--limit", type=_positive, default=10, metavar="N", help="hits per page (default: 10)"
     )
@@ -71,17 +98,47 @@ def build_parser() -> argparse.ArgumentParser:
         "--page", type=_positive, default=1, metavar="N", help="the page to show (default: 1)"
     )
     search.add_argument(
-        "--exact",
-        action="store_true",
-        help="letters as written; marks in the query must stand on the same letters",
+        "--all", action="store_true", help="every hit, streamed (instead of --limit and --page)"
     )
     search.add_argument(
-        "--match",
-        choices=("all", "any"),
-        default="all",
-        help="all words must match (default), or any, ranked, question words dropped",
+        "--sort",
+        default="score",
+        metavar="ORDER",
+        help="score (default), source (the order in the sources), or meta:KEY",
     )
-    search.add_argument("--json", action="store_true", help="print one JSON object")
+    search.add_argument(
+        "--format", choices=FORMATS, default=None, help="output format (default: table)"
+    )
+    search.add_argument(
+        "--fields",
+        type=_names,
+        default=None,
+        metavar="A,B",
+        help="fields of csv, tsv, jsonl and json output: "
+        "id,title,source,score,rank,snippet,highlights,text,caption,citations,meta.KEY",
+    )
+    search.add_argument("--json", action="store_true", help="the same as --format json")
+
+    kwic = searching("kwic", "A keyword-in-context concordance: one line per occurrence.")
+    kwic.add_argument(
+        "--width",
+        type=_positive,
+        default=40,
+        metavar="N",
+        help="characters of context on each side (default: 40)",
+    )
+    kwic.add_argument(
+        "--sort", default="score", metavar="ORDER", help="score (default), source, or meta:KEY"
+    )
+    kwic.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
+
+    count = searching("count", "Count the passages and occurrences that match.")
+    count.add_argument("--by", metavar="KEY", help="group by source, title, or a metadata key")
+    count.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
 
     show = command("show", "Show one passage by its id.")
     show.add_argument("id", metavar="ID", help="the passage id")
@@ -90,6 +147,24 @@ def build_parser() -> argparse.ArgumentParser:
     stats = command("stats", "Show figures about the index.")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+#: The output formats of search, kwic and count.
+FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, not {text!r}")
+    return key, value
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected names separated by commas, not {text!r}")
+    return names
 
 
 def _positive(text: str) -> int:
@@ -146,6 +221,97 @@ def _profile(args: argparse.Namespace) -> Profile | None:
     return Profile(**chosen)
 
 
+def write_hits(
+    query: str,
+    hits: Iterator[Hit],
+    fmt: str,
+    fields: list[str] | None,
+    out: TextIO,
+    color: bool,
+) -> None:
+    """Write hits one at a time in a format (every hit of ``--all`` is streamed)."""
+    names = fields or [f for f in HIT_FIELDS if f != "highlights" or fmt in ("json", "jsonl")]
+    if fmt == "table":
+        before, after = (_BOLD_RED, _RESET) if color else ("**", "**")
+        for hit in hits:
+            out.write(f"{hit.rank}. {hit.passage.title or '(untitled)'} · {hit.passage.id}")
+            out.write(f" · {hit.passage.source} · {hit.score:.3f}\n")
+            out.write(f"   {hit.excerpt(before=before, after=after)}\n")
+        return
+    if fmt == "jsonl":
+        for hit in hits:
+            out.write(json.dumps(hit.to_dict(names), ensure_ascii=False, allow_nan=False) + "\n")
+        return
+    if fmt == "json":
+        out.write(json.dumps({"query": query}, ensure_ascii=False)[:-1] + ', "hits": [')
+        total = 0
+        for hit in hits:
+            out.write(("," if total else "") + "\n  ")
+            out.write(json.dumps(hit.to_dict(names), ensure_ascii=False, allow_nan=False))
+            total += 1
+        out.write(f'\n], "total": {total}}}\n')
+        return
+    writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer.writerow(names)
+    for hit in hits:
+        writer.writerow(_cell(v) for v in hit.to_dict(names).values())
+
+
+def write_kwic(lines: Iterator[KwicLine], fmt: str, width: int, out: TextIO, color: bool) -> None:
+    """Write concordance lines in a format; ``table`` aligns the matches."""
+    if fmt == "table":
+        before, after = (_BOLD_RED, _RESET) if color else ("«", "»")
+        for line in lines:
+            out.write(
+                f"{line.left:>{width}} {before}{line.match}{after} {line.right:<{width}}"
+                f"  | {line.citation}\n"
+            )
+        return
+    rows = (line.to_dict() for line in lines)
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if fmt == "json":
+        _print_json(list(rows), out)
+        return
+    writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer.writerow(KWIC_FIELDS)
+    for row in rows:
+        writer.writerow(_cell(row[name]) for name in KWIC_FIELDS)
+
+
+def write_counts(counts: Counts, fmt: str, out: TextIO) -> None:
+    """Write counts in a format; ``table`` puts the totals first."""
+    if fmt in ("json", "jsonl"):
+        out.write(json.dumps(counts.to_dict(), ensure_ascii=False) + "\n")
+        return
+    if fmt == "table":
+        out.write(
+            f"{counts.passages} passage(s), {counts.occurrences} occurrence(s) "
+            f"of {counts.query!r}\n"
+        )
+        if counts.by is not None:
+            for group in counts.groups:
+                label = "(none)" if group.key is None else group.key
+                out.write(f"{group.passages:>8} {group.occurrences:>8}  {label}\n")
+        return
+    writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer.writerow([counts.by or "all", "passages", "occurrences"])
+    for group in counts.groups:
+        writer.writerow([_cell(group.key), group.passages, group.occurrences])
+
+
+#: The columns of a concordance in csv and tsv.
+KWIC_FIELDS = ("left", "match", "right", "citation", "passage_id", "source", "title")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
 def run(args: argparse.Namespace, out: TextIO) -> None:
     """Run one parsed command, writing to ``out``."""
     if args.command == "ingest":
@@ -153,14 +319,33 @@ def run(args: argparse.Namespace, out: TextIO) -> None:
         out.write(f"{report}\n")
         return
     arc = Archive(args.index, create=False)
+    if args.command in ("search", "kwic", "count"):
+        options: dict[str, Any] = {
+            "exact": args.exact,
+            "match": args.match,
+            "source": args.source,
+            "where": dict(args.where),
+        }
     if args.command == "search":
+        fmt = "json" if args.json else (args.format or "table")
+        if args.all:
+            hits = arc.hits(args.query, sort=args.sort, **options)
+            write_hits(args.query, hits, fmt, args.fields, out, color=out.isatty())
+            return
         results = arc.search(
-            args.query, limit=args.limit, page=args.page, exact=args.exact, match=args.match
+            args.query, limit=args.limit, page=args.page, sort=args.sort, **options
         )
-        if args.json:
+        if fmt == "table":
+            _print_results(results, out, color=out.isatty())
+        elif fmt == "json" and args.fields is None:
             _print_json(results.to_dict(), out)
         else:
-            _print_results(results, out, color=out.isatty())
+            write_hits(args.query, iter(results.hits), fmt, args.fields, out, color=False)
+    elif args.command == "kwic":
+        lines = arc.kwic(args.query, width=args.width, sort=args.sort, **options)
+        write_kwic(lines, args.format, args.width, out, color=out.isatty())
+    elif args.command == "count":
+        write_counts(arc.count(args.query, by=args.by, **options), args.format, out)
     elif args.command == "show":
         passage = arc.get(args.id)
         if args.json:

@@ -9,16 +9,24 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from archive import index as store
 from archive.arabic import Profile
-from archive.errors import ArchiveError, InputError, PassageNotFoundError
-from archive.models import IngestReport, Passage, SearchResults
+from archive.errors import ArchiveError, InputError, PassageNotFoundError, QueryError
+from archive.models import (
+    CountGroup,
+    Counts,
+    Hit,
+    IngestReport,
+    KwicLine,
+    Passage,
+    SearchResults,
+)
 from archive.readers import find_files, passages
-from archive.search import Searcher
+from archive.search import Filters, Searcher
 
 
 def _digest(passage: Passage, file: str) -> str:
@@ -50,6 +58,37 @@ def _workers_for(files: list[tuple[Path, str]]) -> int:
     # One worker more than cores: measured 2.5x faster than one process on two
     # cores, against 1.4x with one worker per core (benchmarks/ingest_search.py).
     return cores + 1 if size >= PARALLEL_BYTES else 1
+
+
+def _hashable(value: Any) -> Any:
+    return (
+        json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if isinstance(value, (list, dict))
+        else value
+    )
+
+
+def kwic_lines(hit: Hit, width: int) -> Iterator[KwicLine]:
+    """The concordance lines of one hit, ``width`` characters of context each side."""
+    p = hit.passage
+    text = p.text
+    for start, end in hit.highlights:
+        yield KwicLine(
+            passage_id=p.id,
+            source=p.source,
+            title=p.title,
+            left=_one_line(text[max(0, start - width) : start]),
+            match=text[start:end],
+            right=_one_line(text[end : end + width]),
+            start=start,
+            end=end,
+            volume=p.metadata.get("volume"),
+            page=p.metadata.get("page"),
+        )
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
 
 
 def _load(fields: dict[str, Any]) -> Passage:
@@ -115,6 +154,9 @@ class Archive:
         page: int = 1,
         exact: bool = False,
         match: str = "all",
+        source: str | None = None,
+        where: Mapping[str, Any] | None = None,
+        sort: str = "score",
     ) -> SearchResults:
         """Search the archive.
 
@@ -127,10 +169,18 @@ class Archive:
         mark written in the query must stand on the same letter in the text
         (عِلم finds عِلْمٌ but not عَلَم). ``limit=None`` returns every hit.
 
+        Filters: ``source`` is a glob on the passage's source (``"bukhari*"``);
+        ``where`` maps metadata keys to the values they must have
+        (``{"volume": 1}``). ``sort``: ``"score"`` (the default), ``"source"``
+        (the order of the passages in their sources) or ``"meta:KEY"`` (by a
+        metadata value, passages without it last).
+
         Raises:
-            QueryError: the query is empty or has no searchable word, or
-                ``limit``/``page`` is not a positive integer.
+            QueryError: the query is empty or has no searchable word,
+                ``limit``/``page`` is not a positive integer, or a filter or
+                sort order is not one of the above.
         """
+        filters = Filters.make(source, where)
         with self._lock:
             return self._search.run(
                 self._current(),
@@ -140,7 +190,105 @@ class Archive:
                 exact=exact,
                 match=match,
                 load=_load,
+                filters=filters,
+                sort=sort,
             )
+
+    def hits(
+        self,
+        query: str,
+        *,
+        exact: bool = False,
+        match: str = "all",
+        source: str | None = None,
+        where: Mapping[str, Any] | None = None,
+        sort: str = "score",
+    ) -> Iterator[Hit]:
+        """Every hit of a query, in order, one at a time.
+
+        The same search as :meth:`search` (the same arguments) without a limit;
+        each passage is read when its hit is reached, so a million hits are
+        not held in memory. The iterator searches the index as it was when it
+        started, even if an ingest commits meanwhile.
+
+        Raises:
+            QueryError: as :meth:`search`, when the iterator starts.
+        """
+        filters = Filters.make(source, where)
+        searcher = self._ix.searcher(weighting=self._search.weighting)
+        try:
+            ranked, locate = self._search.ranked(
+                searcher, query, exact=exact, match=match, filters=filters, sort=sort
+            )
+            for rank, (docnum, score) in enumerate(ranked, 1):
+                passage = _load(searcher.stored_fields(docnum))
+                yield Hit(passage=passage, score=score, rank=rank, locate=locate)
+        finally:
+            searcher.close()
+
+    def kwic(
+        self,
+        query: str,
+        *,
+        width: int = 40,
+        exact: bool = False,
+        match: str = "all",
+        source: str | None = None,
+        where: Mapping[str, Any] | None = None,
+        sort: str = "score",
+    ) -> Iterator[KwicLine]:
+        """A keyword-in-context concordance: one line per occurrence of a match.
+
+        Each line holds ``width`` characters of text on each side of the
+        matched word as written, and where it stands (passage, source, title,
+        volume and page from the metadata). Passages come in the order of
+        ``sort``, occurrences in text order.
+
+        Raises:
+            QueryError: as :meth:`search`, or a ``width`` that is not a positive integer.
+        """
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise QueryError(f"width must be a positive integer, not {width!r}", query)
+        for hit in self.hits(
+            query, exact=exact, match=match, source=source, where=where, sort=sort
+        ):
+            yield from kwic_lines(hit, width)
+
+    def count(
+        self,
+        query: str,
+        *,
+        by: str | None = None,
+        exact: bool = False,
+        match: str = "all",
+        source: str | None = None,
+        where: Mapping[str, Any] | None = None,
+    ) -> Counts:
+        """How many passages and occurrences match, in all and grouped ``by``
+        ``"source"``, ``"title"`` or a metadata key (groups largest first).
+
+        Raises:
+            QueryError: as :meth:`search`.
+        """
+        groups: dict[Any, list[int]] = {}
+        for hit in self.hits(query, exact=exact, match=match, source=source, where=where):
+            if by is None:
+                key = None
+            elif by in ("source", "title"):
+                key = getattr(hit.passage, by)
+            else:
+                key = hit.passage.metadata.get(by)
+            tally = groups.setdefault(_hashable(key), [0, 0])
+            tally[0] += 1
+            tally[1] += len(hit.highlights)
+        ordered = sorted(groups.items(), key=lambda kv: (-kv[1][0], str(kv[0])))
+        return Counts(
+            query=query,
+            by=by,
+            passages=sum(t[0] for t in groups.values()),
+            occurrences=sum(t[1] for t in groups.values()),
+            groups=tuple(CountGroup(key=k, passages=p, occurrences=o) for k, (p, o) in ordered),
+        )
 
     def get(self, passage_id: str) -> Passage:
         """The passage with this id.
@@ -212,12 +360,12 @@ class Archive:
                                 )
                             seen[passage.id] = f"{file}:{line}"
                             before.discard(passage.id)
-                            digest = _digest(passage, key)
+                            digest = _digest(passage, f"{key}:{line}")
                             old = reader.document(id=passage.id)
                             if old is not None and old.get("digest") == digest:
                                 unchanged += 1
                                 continue
-                            doc = self._document(passage, key, digest)
+                            doc = self._document(passage, key, line, digest)
                             if old is None:
                                 writer.add_document(**doc)
                                 added += 1
@@ -252,13 +400,15 @@ class Archive:
         )
 
     @staticmethod
-    def _document(passage: Passage, file: str, digest: str) -> dict[str, Any]:
+    def _document(passage: Passage, file: str, line: int, digest: str) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "id": passage.id,
             "source": passage.source,
             "file": file,
+            "line": line,
             "digest": digest,
             "passage": passage.to_dict(),
+            "meta": store.META_SEPARATOR.join(store.meta_terms(passage.metadata)),
         }
         for name in store.TEXT_FIELDS:
             value = getattr(passage, name)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import LockError, clean_files
 from whoosh.multiproc import MpWriter
@@ -45,7 +46,7 @@ from archive.errors import (
 )
 
 #: The layout of the fields in the index; bumped when the schema changes.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 #: The name of the format record inside an index folder.
 FORMAT_FILE = "archive.json"
@@ -55,6 +56,34 @@ LOCK_TIMEOUT = 10.0
 
 #: Documents a worker of the parallel writer takes at a time.
 BATCH_SIZE = 200
+
+#: Separates the "key=value" terms of the metadata field.
+META_SEPARATOR = "\x1e"
+
+
+def meta_terms(metadata: dict[str, Any]) -> list[str]:
+    """The ``key=value`` terms of a passage's scalar metadata (list items each).
+
+    >>> meta_terms({"volume": 1, "book": "البخاري", "tags": ["فقه", "صلاة"], "x": None})
+    ['volume=1', 'book=البخاري', 'tags=فقه', 'tags=صلاة']
+    """
+    terms = []
+    for key, value in metadata.items():
+        for item in value if isinstance(value, list) else [value]:
+            text = meta_value(item)
+            if text is not None:
+                terms.append(f"{key}={text}")
+    return terms
+
+
+def meta_value(value: Any) -> str | None:
+    """How a scalar metadata value is written in a ``key=value`` term."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
 
 #: The searchable text fields, in the order of their weight.
 TEXT_FIELDS = ("title", "caption", "text")
@@ -86,7 +115,10 @@ def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
     fields: dict[str, Any] = {
         "id": ID(unique=True, stored=True),
         "source": ID(),
-        "file": ID(),
+        "file": ID(stored=True),
+        "line": STORED(),
+        # Scalar metadata as "key=value" terms, for where= filters.
+        "meta": TEXT(analyzer=RegexTokenizer(f"[^{META_SEPARATOR}]+"), phrase=False),
         "digest": STORED(),
         "passage": STORED(),
     }

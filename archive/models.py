@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
+
+from archive.errors import ArchiveError
 
 #: ``(start, end)`` character offsets into a passage's text.
 Span = tuple[int, int]
@@ -64,6 +67,21 @@ class Passage:
         )
 
 
+#: The fields of a hit written by default (with the passage's metadata keys).
+HIT_FIELDS = ("id", "title", "source", "score", "snippet", "highlights")
+
+
+def dataframe(rows: list[dict[str, Any]]) -> Any:
+    """A pandas DataFrame of ``rows``, or a clear error naming the extra to install."""
+    try:
+        import pandas
+    except ImportError:
+        raise ArchiveError(
+            'pandas is not installed; install it with: pip install "arabic-archive[pandas]"'
+        ) from None
+    return pandas.DataFrame(rows)
+
+
 def mark(text: str, spans: tuple[Span, ...], before: str, after: str) -> str:
     """Wrap each span of ``text`` in ``before`` and ``after``."""
     out: list[str] = []
@@ -102,6 +120,41 @@ class Hit:
             spans = self._locate(self.passage.text)
             self._cache["highlights"] = spans
         return spans
+
+    def to_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """A flat dict of the hit: id, title, source, score, rank, snippet,
+        highlights, text, caption, citations and each metadata key as
+        ``meta.KEY``; ``fields`` chooses and orders them.
+
+        Raises:
+            ArchiveError: a field that no hit has.
+        """
+        p = self.passage
+        every: dict[str, Callable[[], Any]] = {
+            "id": lambda: p.id,
+            "title": lambda: p.title,
+            "source": lambda: p.source,
+            "score": lambda: self.score,
+            "rank": lambda: self.rank,
+            "snippet": lambda: self.snippet,
+            "highlights": lambda: [list(span) for span in self.highlights],
+            "text": lambda: p.text,
+            "caption": lambda: p.caption,
+            "citations": lambda: list(p.citations),
+        }
+        if fields is None:
+            fields = [*HIT_FIELDS, *(f"meta.{key}" for key in p.metadata)]
+        out: dict[str, Any] = {}
+        for name in fields:
+            if name in every:
+                out[name] = every[name]()
+            elif name.startswith("meta."):
+                out[name] = p.metadata.get(name[5:])
+            else:
+                raise ArchiveError(
+                    f"unknown field {name!r}; the fields are {', '.join(every)} and meta.KEY"
+                )
+        return out
 
     @property
     def snippet(self) -> str:
@@ -192,18 +245,25 @@ class SearchResults:
             "total": self.total,
             "page": self.page,
             "pages": self.pages,
-            "hits": [
-                {
-                    "id": h.passage.id,
-                    "title": h.passage.title,
-                    "source": h.passage.source,
-                    "score": h.score,
-                    "snippet": h.snippet,
-                    "highlights": [list(span) for span in h.highlights],
-                }
-                for h in self.hits
-            ],
+            "hits": [h.to_dict() for h in self.hits],
         }
+
+    def to_dicts(self, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """One flat dict a hit (see :meth:`Hit.to_dict`), for CSV, JSON or pandas."""
+        return [h.to_dict(fields) for h in self.hits]
+
+    def to_json(self, **options: Any) -> str:
+        """:meth:`to_dict` as JSON, Arabic unescaped; options go to ``json.dumps``."""
+        options.setdefault("ensure_ascii", False)
+        return json.dumps(self.to_dict(), **options)
+
+    def to_dataframe(self, fields: Sequence[str] | None = None) -> Any:
+        """The hits as a pandas DataFrame, one row a hit.
+
+        Raises:
+            ArchiveError: pandas is not installed (``pip install "arabic-archive[pandas]"``).
+        """
+        return dataframe(self.to_dicts(fields))
 
 
 @attrs.frozen(kw_only=True)
@@ -233,3 +293,69 @@ class IngestReport:
         if self.skipped:
             text += f"; skipped {len(self.skipped)}: {', '.join(self.skipped)}"
         return text + f" ({self.seconds:.2f}s)"
+
+
+@attrs.frozen(kw_only=True)
+class KwicLine:
+    """One occurrence of a match, in context (a line of a concordance).
+
+    ``left`` and ``right`` are the text around the matched word as written,
+    line breaks made spaces; ``start``/``end`` locate the word in the
+    passage's text. ``volume`` and ``page`` come from the passage's metadata
+    where it has them.
+    """
+
+    passage_id: str
+    source: str
+    title: str
+    left: str
+    match: str
+    right: str
+    start: int
+    end: int
+    volume: Any = None
+    page: Any = None
+
+    @property
+    def citation(self) -> str:
+        """Source, title, and volume/page where known: ``كتاب، باب، 1/23``."""
+        parts = [p for p in (self.source, self.title) if p]
+        if self.volume is not None and self.page is not None:
+            parts.append(f"{self.volume}/{self.page}")
+        elif self.page is not None:
+            parts.append(f"p. {self.page}")
+        return "، ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A flat JSON-ready dict, the citation included."""
+        return {**attrs.asdict(self), "citation": self.citation}
+
+
+@attrs.frozen(kw_only=True)
+class CountGroup:
+    """The passages and occurrences that match in one group (``key``)."""
+
+    key: Any
+    passages: int
+    occurrences: int
+
+
+@attrs.frozen(kw_only=True)
+class Counts:
+    """How many passages, and how many occurrences in them, match a query."""
+
+    query: str
+    by: str | None
+    passages: int
+    occurrences: int
+    groups: tuple[CountGroup, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "query": self.query,
+            "by": self.by,
+            "passages": self.passages,
+            "occurrences": self.occurrences,
+            "groups": [attrs.asdict(g) for g in self.groups],
+        }

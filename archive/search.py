@@ -10,7 +10,7 @@ both as written (folded) and with its clitics taken off, the first weighing more
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -22,7 +22,7 @@ from whoosh.query.terms import MultiTerm
 from archive import arabic
 from archive.analysis import EXACT, EXACT_SEPARATOR, LIGHT, SEARCH, STEM, arabic_analyzer
 from archive.errors import QueryError
-from archive.index import EXACT_FIELDS, STEM_FIELDS, TEXT_FIELDS, text_field
+from archive.index import EXACT_FIELDS, STEM_FIELDS, TEXT_FIELDS, meta_value, text_field
 from archive.models import Hit, Passage, SearchResults, Span
 
 #: How much a match in each field weighs against a match in the body.
@@ -442,15 +442,21 @@ class Searcher:
         exact: bool,
         match: str,
         load: Callable[[dict[str, Any]], Passage],
+        filters: Filters | None = None,
+        sort: str = "score",
     ) -> SearchResults:
         """Search with a Whoosh searcher and build one page of results."""
         if limit is not None and not _positive_int(limit):
             raise QueryError(f"limit must be a positive integer or None, not {limit!r}", text)
         if not _positive_int(page):
             raise QueryError(f"page must be a positive integer, not {page!r}", text)
+        check_sort(sort, text)
         q = self.parse(text, exact=exact, match=match)
-        if limit is None:
-            results = searcher.search(q, limit=None)
+        allow = filters.query() if filters else None
+        if limit is None or sort != "score" or allow is not None:
+            # With a filter, Whoosh counts the total of a limited search
+            # without it; an unlimited search counts right.
+            results = searcher.search(q, limit=None, filter=allow)
         else:
             # replace=0: Whoosh's matcher replacement prunes documents it should
             # keep when an AND holds ORs of boosted fields, so a search with a
@@ -458,21 +464,122 @@ class Searcher:
             collector = collectors.TopCollector(limit=page * limit, replace=0)
             searcher.search_with_collector(q, collector)
             results = collector.results()
-        total = len(results)
+        ranked = [
+            (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
+        ]
+        if sort != "score":
+            ranked = sort_hits(searcher, ranked, sort)
         first = 0 if limit is None else (page - 1) * limit
+        last = None if limit is None else page * limit
         locate = self.matcher(q)
         hits = tuple(
-            Hit(
-                passage=load(searcher.stored_fields(results.docnum(i))),
-                score=float(results.score(i)),
-                rank=i + 1,
-                locate=locate,
-            )
-            for i in range(first, results.scored_length())
+            Hit(passage=load(searcher.stored_fields(docnum)), score=score, rank=rank, locate=locate)
+            for rank, (docnum, score) in enumerate(ranked[first:last], first + 1)
         )
         return SearchResults(
-            query=text, total=total, hits=hits, page=page, limit=limit, exact=exact, match=match
+            query=text,
+            total=len(results),
+            hits=hits,
+            page=page,
+            limit=limit,
+            exact=exact,
+            match=match,
         )
+
+    def ranked(
+        self,
+        searcher: Any,
+        text: str,
+        *,
+        exact: bool,
+        match: str,
+        filters: Filters | None,
+        sort: str = "score",
+    ) -> tuple[list[tuple[int, float]], Matcher]:
+        """Every matching document number with its score, in order, and the highlighter."""
+        check_sort(sort, text)
+        q = self.parse(text, exact=exact, match=match)
+        results = searcher.search(q, limit=None, filter=filters.query() if filters else None)
+        ranked = [
+            (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
+        ]
+        if sort != "score":
+            ranked = sort_hits(searcher, ranked, sort)
+        return ranked, self.matcher(q)
+
+
+@attrs.frozen
+class Filters:
+    """Which passages a search may return: a glob on their source and metadata values.
+
+    ``source`` is a glob (``*`` and ``?``) matched against the whole source;
+    ``where`` holds ``(key, value)`` pairs that must all be in the metadata (a
+    list value holds each of its items), compared as text.
+    """
+
+    source: str | None = None
+    where: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.source or self.where)
+
+    def query(self) -> query.Query | None:
+        """The Whoosh filter query, or None when nothing is filtered."""
+        parts: list[query.Query] = []
+        if self.source:
+            parts.append(query.Wildcard("source", self.source))
+        parts += [query.Term("meta", f"{key}={value}") for key, value in self.where]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else query.And(parts)
+
+    @classmethod
+    def make(cls, source: str | None, where: Mapping[str, Any] | None) -> Filters:
+        """Filters from the keyword arguments of the public API.
+
+        Raises:
+            QueryError: a ``where`` value that is not text, a number or a bool.
+        """
+        pairs = []
+        for key, value in (where or {}).items():
+            text = meta_value(value)
+            if text is None:
+                raise QueryError(
+                    f"where {key!r} must be text, a number or true/false, not {value!r}",
+                    str(value),
+                )
+            pairs.append((str(key), text))
+        return cls(source or None, tuple(pairs))
+
+
+#: How hits can be ordered: by score, by their place in their source, or by a
+#: metadata value (``"meta:volume"``).
+SORTS = ("score", "source", "meta:KEY")
+
+
+def check_sort(sort: str, text: str) -> None:
+    """Raises QueryError for an unknown sort order."""
+    if sort in ("score", "source") or (sort.startswith("meta:") and len(sort) > 5):
+        return
+    raise QueryError(f"sort must be 'score', 'source' or 'meta:KEY', not {sort!r}", text)
+
+
+def sort_hits(searcher: Any, ranked: list[tuple[int, float]], sort: str) -> list[tuple[int, float]]:
+    """``ranked`` in source order or by a metadata value (missing values last)."""
+
+    def key(item: tuple[int, float]) -> tuple[Any, ...]:
+        fields = searcher.stored_fields(item[0])
+        passage = fields["passage"]
+        if sort == "source":
+            return (passage["source"], fields.get("file", ""), fields.get("line", 0))
+        value = passage["metadata"].get(sort[5:])
+        if value is None:
+            return (2, "", -item[1])
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (0, value, -item[1])
+        return (1, str(value), -item[1])
+
+    return sorted(ranked, key=key)
 
 
 def _renamer(names: dict[str, str]) -> Callable[[query.Query], query.Query]:
