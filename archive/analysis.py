@@ -39,7 +39,7 @@ EXACT_SEPARATOR = "\x1f"
 #: Words analyzed per mode and profile, kept so that a frequent word is folded
 #: once: a dict lookup is several times cheaper than the fold.
 _CACHE: dict[tuple[str, arabic.Profile, bool], dict[str, tuple[tuple[str, ...], ...]]] = {}
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 50_000
 
 
 class ArabicTokenizer(Tokenizer):  # type: ignore[misc]  # whoosh is untyped

@@ -311,10 +311,14 @@ class Archive:
             return int(self._current().doc_count())
 
     def __iter__(self) -> Iterator[Passage]:
-        """Every passage, in index order (the order of ingest, updates last)."""
-        with self._lock:
-            stored = list(self._current().all_stored_fields())
-        return (_load(fields) for fields in stored)
+        """Every passage, in index order (the order of ingest, updates last), read
+        one at a time from the index as it was when the iteration started."""
+        searcher = self._ix.searcher()
+        try:
+            for fields in searcher.all_stored_fields():
+                yield _load(fields)
+        finally:
+            searcher.close()
 
     # --- writing -------------------------------------------------------------
 
