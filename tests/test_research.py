@@ -133,6 +133,14 @@ def test_results_convert_to_dicts_and_json(arc: Archive) -> None:
         res.to_dicts(["colour"])
 
 
+def test_to_dataframe(arc: Archive) -> None:
+    pandas = pytest.importorskip("pandas", reason="pandas is the optional [pandas] extra")
+    frame = arc.search("قال", limit=None).to_dataframe(["id", "score", "meta.volume"])
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == ["id", "score", "meta.volume"]
+    assert sorted(frame["id"]) == ["b1", "b2", "m1"]
+
+
 def test_to_dataframe_names_the_extra_when_pandas_is_missing(
     arc: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
