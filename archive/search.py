@@ -460,8 +460,11 @@ class Searcher:
         else:
             # replace=0: Whoosh's matcher replacement prunes documents it should
             # keep when an AND holds ORs of boosted fields, so a search with a
-            # limit missed hits that ranked first without one.
-            collector = collectors.TopCollector(limit=page * limit, replace=0)
+            # limit missed hits that ranked first without one. usequality=False:
+            # the collector then visits every match and counts the total in the
+            # same pass; with block skipping, Whoosh ran the whole query a second
+            # time to count it (1.5x slower at the median, measured).
+            collector = collectors.TopCollector(limit=page * limit, replace=0, usequality=False)
             searcher.search_with_collector(q, collector)
             results = collector.results()
         ranked = [
