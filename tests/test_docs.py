@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import unicodedata
@@ -115,3 +116,41 @@ def test_readme_example_builds_the_index(tmp_path: Path, monkeypatch: pytest.Mon
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     assert (tmp_path / "index" / "archive.json").is_file()
+
+
+def _console_lines(path: Path) -> list[str]:
+    blocks = re.findall(r"```console\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+    return [line[2:] for block in blocks for line in block.splitlines() if line.startswith("$ ")]
+
+
+CONSOLE = [(doc, line) for doc in DOCUMENTS for line in _console_lines(ROOT / doc)]
+
+
+@pytest.mark.parametrize(("document", "line"), CONSOLE)
+def test_command_examples_in_the_docs_run(
+    document: str, line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    import shlex
+
+    from archive import Archive
+    from archive.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    Archive("index").ingest(ROOT / "texts")
+    argv = shlex.split(line)
+    assert argv[0] == "archive", line
+    target = None
+    if ">" in argv:
+        at = argv.index(">")
+        argv, target = argv[:at], argv[at + 1]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(argv[1:]) == 0, line
+    assert out.getvalue(), f"{line} printed nothing"
+    if target:
+        (tmp_path / target).write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_the_docs_have_command_examples() -> None:
+    assert len(CONSOLE) >= 3
