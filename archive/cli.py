@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = command("ingest", "Ingest a file or a folder of .txt and .jsonl passages.")
     ingest.add_argument("path", metavar="PATH", help="a file or a folder")
+    ingest.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the files' encoding (default: detected: UTF-8, UTF-16 with BOM, Windows-1256)",
+    )
     folding = ingest.add_argument_group(
         "folding profile",
         "chosen when the index is created; an existing index keeps its own, and a "
@@ -315,7 +320,9 @@ def _cell(value: Any) -> Any:
 def run(args: argparse.Namespace, out: TextIO) -> None:
     """Run one parsed command, writing to ``out``."""
     if args.command == "ingest":
-        report = Archive(args.index, profile=_profile(args)).ingest(args.path)
+        report = Archive(args.index, profile=_profile(args)).ingest(
+            args.path, encoding=args.encoding
+        )
         out.write(f"{report}\n")
         return
     arc = Archive(args.index, create=False)

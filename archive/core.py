@@ -322,13 +322,22 @@ class Archive:
 
     # --- writing -------------------------------------------------------------
 
-    def ingest(self, path: str | os.PathLike[str], *, workers: int | None = None) -> IngestReport:
+    def ingest(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        workers: int | None = None,
+        encoding: str | None = None,
+    ) -> IngestReport:
         """Ingest a file or a folder of ``.txt`` and ``.jsonl`` files.
 
         New passages are added, changed ones replaced, unchanged ones left as
         they are, and passages a file held at its last ingest but holds no more
         are removed (an edited passage without an id in the input gets a new
         id). All or nothing: on any error nothing of this call is kept.
+
+        ``encoding``: the files' encoding; by default each file's is detected
+        (UTF-8, UTF-8 or UTF-16 with a byte order mark, or Windows-1256).
 
         ``workers``: worker processes that analyze and write the passages. By
         default, one per core plus one when the input is large enough to pay
@@ -355,7 +364,7 @@ class Archive:
                     for file, origin in files:
                         key = str(file.resolve())
                         before = {fields["id"] for fields in reader.documents(file=key)}
-                        for line, passage in passages(file, origin):
+                        for line, passage in passages(file, origin, encoding):
                             if passage.id in seen:
                                 raise InputError(
                                     f"id {passage.id!r} given twice (first at {seen[passage.id]})",

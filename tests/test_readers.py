@@ -119,9 +119,38 @@ def test_invalid_utf8_names_line_and_byte(tmp_path: Path, name: str) -> None:
     assert f"byte {len(line1.encode()) + 3}" in str(info.value)
 
 
-def test_windows_1256_file_is_not_utf8(tmp_path: Path) -> None:
-    path = write(tmp_path, "legacy.txt", "# عنوان\nنص عربي\n".encode("cp1256"))
-    with pytest.raises(InputError, match=r"legacy\.txt:1: not valid UTF-8"):
+def test_windows_1256_is_detected(tmp_path: Path) -> None:
+    path = write(tmp_path, "legacy.txt", "# عنوان\nنص عربي قديم\r\n".encode("cp1256"))
+    [(_, p)] = read(path)
+    assert (p.title, p.text) == ("عنوان", "نص عربي قديم")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark(tmp_path: Path, codec: str) -> None:
+    data = "# عنوان\r\nنص\r\n".encode(codec)
+    if codec != "utf-16":  # the plain codec writes its own mark
+        data = "\ufeff".encode(codec) + data
+    [(_, p)] = read(write(tmp_path, "wide.txt", data))
+    assert (p.title, p.text) == ("عنوان", "نص")
+
+
+def test_utf8_arabic_with_bad_bytes_is_not_taken_for_windows_1256(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.txt", "# عنوان\n".encode() + b"\xff\xfe\xfd\xfc\xfb\n")
+    with pytest.raises(InputError, match=r"broken\.txt:2: not valid UTF-8 \(byte 13"):
+        read(path)
+
+
+def test_explicit_encoding(tmp_path: Path) -> None:
+    path = write(tmp_path, "latin.jsonl", '{"text": "café"}\n'.encode("latin-1"))
+    [(_, p)] = list(passages(path, path.name, "latin-1"))
+    assert p.text == "café"
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        list(passages(path, path.name, "klingon"))
+
+
+def test_binary_file_names_the_byte(tmp_path: Path) -> None:
+    path = write(tmp_path, "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8")
+    with pytest.raises(InputError, match=r"image\.txt:1: not valid UTF-8 \(byte 0 .*Windows-1256"):
         read(path)
 
 

@@ -20,7 +20,7 @@ from archive.errors import InputError
 from archive.models import Passage
 from archive.readers import jsonl, text
 
-Reader = Callable[[Path, str], Iterator[tuple[int, Passage]]]
+Reader = Callable[[Path, str, str | None], Iterator[tuple[int, Passage]]]
 
 #: The reader for each file suffix (lowercase).
 READERS: dict[str, Reader] = {
@@ -95,7 +95,7 @@ def _normalized(passage: Passage) -> Passage:
     )
 
 
-def passages(file: Path, origin: str) -> Iterator[tuple[int, Passage]]:
+def passages(file: Path, origin: str, encoding: str | None = None) -> Iterator[tuple[int, Passage]]:
     """Read one file: ``(line, passage)`` with text in NFC and every id set.
 
     Raises:
@@ -105,7 +105,7 @@ def passages(file: Path, origin: str) -> Iterator[tuple[int, Passage]]:
     derived: dict[str, int] = {}
     count = 0
     try:
-        for line, passage in reader(file, origin):
+        for line, passage in reader(file, origin, encoding):
             passage = _normalized(passage)
             if not passage.id:
                 base = derive_id(origin, passage)

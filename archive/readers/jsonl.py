@@ -59,13 +59,13 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def read(path: Path, origin: str) -> Iterator[tuple[int, Passage]]:
+def read(path: Path, origin: str, encoding: str | None = None) -> Iterator[tuple[int, Passage]]:
     """Yield ``(line, passage)`` for each record of a ``.jsonl`` file.
 
     Raises:
         InputError: a line that is not JSON, not an object, or lacks ``text``.
     """
-    for number, line in lines(path):
+    for number, line in lines(path, encoding):
         if not line.strip():
             continue
         try:

@@ -90,14 +90,14 @@ class _Draft:
         )
 
 
-def read(path: Path, origin: str) -> Iterator[tuple[int, Passage]]:
+def read(path: Path, origin: str, encoding: str | None = None) -> Iterator[tuple[int, Passage]]:
     """Yield ``(line, passage)`` for each passage of a ``.txt`` file.
 
     Raises:
         InputError: a heading without body text, a repeated field, bad UTF-8.
     """
     draft = _Draft(1, "")
-    for number, line in lines(path):
+    for number, line in lines(path, encoding):
         if line.startswith(HEADING) or line == "#":
             passage = draft.passage(path, origin)
             if passage is not None:
