@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = command("ingest", "Ingest a file or a folder of .txt and .jsonl passages.")
     ingest.add_argument("path", metavar="PATH", help="a file or a folder")
     ingest.add_argument(
+        "--prune",
+        action="store_true",
+        help="also remove the passages of files under PATH that are gone",
+    )
+    ingest.add_argument(
         "--encoding",
         metavar="NAME",
         help="the files' encoding (default: detected: UTF-8, UTF-16 with BOM, Windows-1256)",
@@ -321,7 +326,7 @@ def run(args: argparse.Namespace, out: TextIO) -> None:
     """Run one parsed command, writing to ``out``."""
     if args.command == "ingest":
         report = Archive(args.index, profile=_profile(args)).ingest(
-            args.path, encoding=args.encoding
+            args.path, encoding=args.encoding, prune=args.prune
         )
         out.write(f"{report}\n")
         return

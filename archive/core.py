@@ -328,6 +328,7 @@ class Archive:
         *,
         workers: int | None = None,
         encoding: str | None = None,
+        prune: bool = False,
     ) -> IngestReport:
         """Ingest a file or a folder of ``.txt`` and ``.jsonl`` files.
 
@@ -335,6 +336,9 @@ class Archive:
         they are, and passages a file held at its last ingest but holds no more
         are removed (an edited passage without an id in the input gets a new
         id). All or nothing: on any error nothing of this call is kept.
+
+        ``prune=True``: also remove the passages of files under ``path`` that
+        are gone (deleted, renamed or moved away since they were ingested).
 
         ``encoding``: the files' encoding; by default each file's is detected
         (UTF-8, UTF-8 or UTF-16 with a byte order mark, or Windows-1256).
@@ -390,6 +394,8 @@ class Archive:
                         for stale in sorted(before - seen.keys()):
                             writer.delete_by_term("id", stale)
                             removed += 1
+                    if prune:
+                        removed += self._prune(reader, writer, Path(path), files, seen)
                 finally:
                     reader.close()
                 if added or updated or removed:
@@ -411,6 +417,25 @@ class Archive:
             skipped=tuple(skipped),
             seconds=time.perf_counter() - started,
         )
+
+    @staticmethod
+    def _prune(
+        reader: Any, writer: Any, root: Path, files: list[tuple[Path, str]], seen: dict[str, str]
+    ) -> int:
+        """Delete the passages of files under ``root`` that are gone; return how many."""
+        if not root.is_dir():
+            return 0  # a single file is there: it was just ingested
+        folder = str(root.resolve()).rstrip(os.sep) + os.sep
+        present = {str(file.resolve()) for file, _ in files}
+        removed = 0
+        for term in list(reader.lexicon("file")):
+            name = term.decode("utf-8")
+            if name.startswith(folder) and name not in present:
+                for fields in reader.documents(file=name):
+                    if fields["id"] not in seen:  # moved into a file of this ingest
+                        writer.delete_by_term("id", fields["id"])
+                        removed += 1
+        return removed
 
     @staticmethod
     def _document(passage: Passage, file: str, line: int, digest: str) -> dict[str, Any]:

@@ -343,3 +343,31 @@ def test_parallel_update_replaces_passages(tmp_path: Path) -> None:
     assert len(arc) == 500
     assert arc.search("ستالين").total == 0
     assert arc.search("لينين").total == 500
+
+
+def test_prune_removes_the_passages_of_files_that_are_gone(tmp_path: Path) -> None:
+    folder = tmp_path / "books"
+    write_jsonl(folder / "a.jsonl", [{"id": "a1", "text": "ستالين"}])
+    write_jsonl(folder / "sub" / "b.jsonl", [{"id": "b1", "text": "لينين"}])
+    other = write_jsonl(tmp_path / "elsewhere" / "c.jsonl", [{"id": "c1", "text": "تروتسكي"}])
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(folder)
+    arc.ingest(other)
+    (folder / "sub" / "b.jsonl").unlink()
+    kept = arc.ingest(folder)
+    assert (kept.removed, len(arc)) == (0, 3)  # without prune, b1 stays
+    report = arc.ingest(folder, prune=True)
+    assert (report.removed, report.unchanged) == (1, 1)
+    assert sorted(p.id for p in arc) == ["a1", "c1"]  # c1 is not under the folder
+    assert "1 removed" in str(report)
+
+
+def test_prune_keeps_a_passage_that_moved_to_another_file(tmp_path: Path) -> None:
+    folder = tmp_path / "books"
+    write_jsonl(folder / "old.jsonl", [{"id": "p", "text": "ستالين"}])
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(folder)
+    (folder / "old.jsonl").rename(folder / "new.jsonl")
+    report = arc.ingest(folder, prune=True)
+    assert [p.id for p in arc] == ["p"]
+    assert report.removed == 0
