@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = command("ingest", "Ingest a file or a folder of .txt and .jsonl passages.")
     ingest.add_argument("path", metavar="PATH", help="a file or a folder")
     ingest.add_argument(
+        "--column",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="FIELD=NAME",
+        help="the CSV/TSV column or JSON Lines key that holds FIELD "
+        "(id, title, text, source, caption, citations; repeatable)",
+    )
+    ingest.add_argument(
         "--prune",
         action="store_true",
         help="also remove the passages of files under PATH that are gone",
@@ -326,7 +335,7 @@ def run(args: argparse.Namespace, out: TextIO) -> None:
     """Run one parsed command, writing to ``out``."""
     if args.command == "ingest":
         report = Archive(args.index, profile=_profile(args)).ingest(
-            args.path, encoding=args.encoding, prune=args.prune
+            args.path, encoding=args.encoding, columns=dict(args.column), prune=args.prune
         )
         out.write(f"{report}\n")
         return

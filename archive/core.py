@@ -25,7 +25,7 @@ from archive.models import (
     Passage,
     SearchResults,
 )
-from archive.readers import find_files, passages
+from archive.readers import ReadOptions, find_files, passages
 from archive.search import Filters, Searcher
 
 
@@ -328,6 +328,7 @@ class Archive:
         *,
         workers: int | None = None,
         encoding: str | None = None,
+        columns: Mapping[str, str] | None = None,
         prune: bool = False,
     ) -> IngestReport:
         """Ingest a file or a folder of ``.txt`` and ``.jsonl`` files.
@@ -339,6 +340,9 @@ class Archive:
 
         ``prune=True``: also remove the passages of files under ``path`` that
         are gone (deleted, renamed or moved away since they were ingested).
+
+        ``columns``: which CSV/TSV column or JSON Lines key holds each passage
+        field, for inputs that name them otherwise (``{"text": "body"}``).
 
         ``encoding``: the files' encoding; by default each file's is detected
         (UTF-8, UTF-8 or UTF-16 with a byte order mark, or Windows-1256).
@@ -354,6 +358,7 @@ class Archive:
             IndexLockedError: another writer held the index for too long.
         """
         started = time.perf_counter()
+        options = ReadOptions(encoding=encoding, columns=columns)
         files, skipped = find_files(path)
         added = updated = unchanged = removed = 0
         seen: dict[str, str] = {}
@@ -368,7 +373,7 @@ class Archive:
                     for file, origin in files:
                         key = str(file.resolve())
                         before = {fields["id"] for fields in reader.documents(file=key)}
-                        for line, passage in passages(file, origin, encoding):
+                        for line, passage in passages(file, origin, options):
                             if passage.id in seen:
                                 raise InputError(
                                     f"id {passage.id!r} given twice (first at {seen[passage.id]})",

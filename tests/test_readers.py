@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from archive import InputError
-from archive.readers import find_files, passages
+from archive.readers import ReadOptions, find_files, passages
 from archive.readers.text import split_citations
 
 
@@ -142,10 +142,10 @@ def test_utf8_arabic_with_bad_bytes_is_not_taken_for_windows_1256(tmp_path: Path
 
 def test_explicit_encoding(tmp_path: Path) -> None:
     path = write(tmp_path, "latin.jsonl", '{"text": "café"}\n'.encode("latin-1"))
-    [(_, p)] = list(passages(path, path.name, "latin-1"))
+    [(_, p)] = list(passages(path, path.name, ReadOptions(encoding="latin-1")))
     assert p.text == "café"
     with pytest.raises(InputError, match="unknown encoding 'klingon'"):
-        list(passages(path, path.name, "klingon"))
+        list(passages(path, path.name, ReadOptions(encoding="klingon")))
 
 
 def test_binary_file_names_the_byte(tmp_path: Path) -> None:
@@ -240,3 +240,54 @@ def test_generated_ids_are_stable_and_distinct(tmp_path: Path) -> None:
     assert ids == [p.id for _, p in read(path)]
     assert len(set(ids)) == 3
     assert ids[1] == ids[0] + "-2"
+
+
+# --- CSV and TSV -------------------------------------------------------------------
+
+
+def test_csv_columns_and_metadata(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "books.csv",
+        "id,title,text,book,volume,citations\n"
+        'h1,باب,"قال رسول الله، ""إنما الأعمال""\nبالنيات",البخاري,1,3;4\n'
+        ",,نص بلا عنوان,,,\n",
+    )
+    (l1, a), (l2, b) = read(path)
+    assert (l1, l2) == (3, 4)
+    assert a.id == "h1"
+    assert a.text == 'قال رسول الله، "إنما الأعمال"\nبالنيات'
+    assert a.metadata == {"book": "البخاري", "volume": "1"}
+    assert a.citations == ("3", "4")
+    assert (b.title, b.source, b.metadata) == ("", "books.csv", {})
+
+
+def test_tsv_and_column_mapping(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.tsv", "heading\tbody\tnote\nعنوان\tنص، بفاصلة\tملاحظة\n")
+    with pytest.raises(InputError, match=r"x\.tsv:1: no text column"):
+        read(path)
+    options = ReadOptions(columns={"text": "body", "title": "heading"})
+    [(_, p)] = list(passages(path, path.name, options))
+    assert (p.title, p.text, p.metadata) == ("عنوان", "نص، بفاصلة", {"note": "ملاحظة"})
+
+
+def test_jsonl_key_mapping(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.jsonl", '{"matn": "نص", "kitab": "البخاري"}\n')
+    [(_, p)] = list(passages(path, path.name, ReadOptions(columns={"text": "matn"})))
+    assert (p.text, p.metadata) == ("نص", {"kitab": "البخاري"})
+    with pytest.raises(InputError, match="cannot map a column to 'body'"):
+        ReadOptions(columns={"body": "matn"})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('text\n"نص غير مغلق\n', "broken CSV"),
+        ("text,title\nنص,عنوان,زائد\n", "3 cells in a row under a header of 2"),
+        ("text,title\n,عنوان\n", "a row without text"),
+    ],
+)
+def test_bad_csv_names_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    path = write(tmp_path, "bad.csv", content)
+    with pytest.raises(InputError, match=rf"bad\.csv:\d+: {message}"):
+        read(path)

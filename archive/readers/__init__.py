@@ -18,14 +18,17 @@ import attrs
 from archive import arabic
 from archive.errors import InputError
 from archive.models import Passage
-from archive.readers import jsonl, text
+from archive.readers import jsonl, table, text
+from archive.readers.options import ReadOptions
 
-Reader = Callable[[Path, str, str | None], Iterator[tuple[int, Passage]]]
+Reader = Callable[[Path, str, ReadOptions], Iterator[tuple[int, Passage]]]
 
 #: The reader for each file suffix (lowercase).
 READERS: dict[str, Reader] = {
     ".txt": text.read,
     ".jsonl": jsonl.read,
+    ".csv": table.read,
+    ".tsv": table.read_tsv,
 }
 
 
@@ -95,7 +98,9 @@ def _normalized(passage: Passage) -> Passage:
     )
 
 
-def passages(file: Path, origin: str, encoding: str | None = None) -> Iterator[tuple[int, Passage]]:
+def passages(
+    file: Path, origin: str, options: ReadOptions | None = None
+) -> Iterator[tuple[int, Passage]]:
     """Read one file: ``(line, passage)`` with text in NFC and every id set.
 
     Raises:
@@ -105,7 +110,7 @@ def passages(file: Path, origin: str, encoding: str | None = None) -> Iterator[t
     derived: dict[str, int] = {}
     count = 0
     try:
-        for line, passage in reader(file, origin, encoding):
+        for line, passage in reader(file, origin, options or ReadOptions()):
             passage = _normalized(passage)
             if not passage.id:
                 base = derive_id(origin, passage)
@@ -120,4 +125,4 @@ def passages(file: Path, origin: str, encoding: str | None = None) -> Iterator[t
         raise InputError("empty file: no passages in it", file)
 
 
-__all__ = ["READERS", "derive_id", "find_files", "passages"]
+__all__ = ["READERS", "ReadOptions", "derive_id", "find_files", "passages"]

@@ -16,6 +16,7 @@ from typing import Any
 from archive.errors import InputError
 from archive.models import Passage
 from archive.readers._lines import lines
+from archive.readers.options import ReadOptions
 
 _STRINGS = ("title", "source", "caption")
 
@@ -59,13 +60,13 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def read(path: Path, origin: str, encoding: str | None = None) -> Iterator[tuple[int, Passage]]:
+def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, Passage]]:
     """Yield ``(line, passage)`` for each record of a ``.jsonl`` file.
 
     Raises:
         InputError: a line that is not JSON, not an object, or lacks ``text``.
     """
-    for number, line in lines(path, encoding):
+    for number, line in lines(path, options.encoding):
         if not line.strip():
             continue
         try:
@@ -86,4 +87,6 @@ def read(path: Path, origin: str, encoding: str | None = None) -> Iterator[tuple
                 path,
                 number,
             ) from None
+        if isinstance(data, dict):
+            data = options.rename(data)
         yield number, _record(data, path, number, origin)

@@ -29,6 +29,7 @@ from pathlib import Path
 from archive.errors import InputError
 from archive.models import Passage
 from archive.readers._lines import lines
+from archive.readers.options import ReadOptions
 
 HEADING = "# "
 FIELD = re.compile(r"^@([A-Za-z_][\w-]*)\s*:\s?(.*)$")
@@ -90,14 +91,14 @@ class _Draft:
         )
 
 
-def read(path: Path, origin: str, encoding: str | None = None) -> Iterator[tuple[int, Passage]]:
+def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, Passage]]:
     """Yield ``(line, passage)`` for each passage of a ``.txt`` file.
 
     Raises:
         InputError: a heading without body text, a repeated field, bad UTF-8.
     """
     draft = _Draft(1, "")
-    for number, line in lines(path, encoding):
+    for number, line in lines(path, options.encoding):
         if line.startswith(HEADING) or line == "#":
             passage = draft.passage(path, origin)
             if passage is not None:
