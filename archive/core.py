@@ -91,6 +91,19 @@ def _one_line(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
 
 
+def _file_hash(file: Path, origin: str, options: ReadOptions) -> str:
+    """A hash of a file's bytes and of how it is read, to skip it when unchanged."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((origin, options)).encode("utf-8"))
+    try:
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file) from exc
+    return digest.hexdigest()
+
+
 def _load(fields: dict[str, Any]) -> Passage:
     return Passage.from_dict(fields["passage"])
 
@@ -369,10 +382,19 @@ class Archive:
                 # Decide against the state this writer holds the lock on, not an
                 # older one: another process may have committed meanwhile.
                 reader = self._ix.searcher()
+                known = store.read_manifest(self.path)
+                hashes: dict[str, str] = {}
                 try:
                     for file, origin in files:
                         key = str(file.resolve())
+                        hashes[key] = _file_hash(file, origin, options)
                         before = {fields["id"] for fields in reader.documents(file=key)}
+                        if known.get(key) == hashes[key] and before:
+                            # Unchanged since its last ingest: not read again.
+                            for passage_id in before:
+                                seen.setdefault(passage_id, f"{file} (unchanged)")
+                            unchanged += len(before)
+                            continue
                         for line, passage in passages(file, origin, options):
                             if passage.id in seen:
                                 raise InputError(
@@ -407,6 +429,10 @@ class Archive:
                     writer.commit()
                 else:
                     store.discard(writer, self._ix, self.path)
+                if hashes.keys() - known.keys() or any(
+                    known[k] != h for k, h in hashes.items() if k in known
+                ):
+                    store.write_manifest(self.path, {**known, **hashes})
             except BaseException as exc:
                 store.discard(writer, self._ix, self.path)
                 if isinstance(exc, OSError):

@@ -202,6 +202,30 @@ def _write_format(path: Path, profile: arabic.Profile) -> None:
 _TOC = re.compile(r"^_MAIN_[0-9]+\.toc$")
 
 
+#: The record of the files ingested and the hash of each, beside the index.
+MANIFEST_FILE = "files.json"
+
+
+def read_manifest(path: Path) -> dict[str, str]:
+    """The hash of each file at its last committed ingest (empty if unknown).
+
+    The manifest is written after the commit, so after a crash it can only be
+    older than the index: a file it does not know is read again.
+    """
+    try:
+        data = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def write_manifest(path: Path, hashes: dict[str, str]) -> None:
+    """Replace the manifest atomically."""
+    tmp = path / (MANIFEST_FILE + ".tmp")
+    tmp.write_text(json.dumps(hashes, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path / MANIFEST_FILE)
+
+
 def exists(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is a folder holding a Whoosh index (a table of contents file).
 

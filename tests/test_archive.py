@@ -371,3 +371,39 @@ def test_prune_keeps_a_passage_that_moved_to_another_file(tmp_path: Path) -> Non
     report = arc.ingest(folder, prune=True)
     assert [p.id for p in arc] == ["p"]
     assert report.removed == 0
+
+
+def test_unchanged_files_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archive.core as core
+
+    folder = tmp_path / "books"
+    write_jsonl(folder / "a.jsonl", [{"id": "a1", "text": "ستالين"}, {"id": "a2", "text": "لينين"}])
+    write_jsonl(folder / "b.jsonl", [{"id": "b1", "text": "تروتسكي"}])
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(folder)
+    read: list[str] = []
+    real = core.passages
+
+    def spy(file: Path, origin: str, options: object = None) -> object:
+        read.append(origin)
+        return real(file, origin, options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(core, "passages", spy)
+    write_jsonl(folder / "b.jsonl", [{"id": "b1", "text": "كيرنسكي"}])
+    report = arc.ingest(folder)
+    assert read == ["b.jsonl"]
+    assert (report.unchanged, report.updated) == (2, 1)
+    assert arc.search("كيرنسكي").total == 1
+    # An id of an unchanged file given again elsewhere is still caught.
+    write_jsonl(folder / "b.jsonl", [{"id": "a1", "text": "نص"}])
+    with pytest.raises(
+        InputError, match=r"id 'a1' given twice \(first at .*a\.jsonl \(unchanged\)\)"
+    ):
+        arc.ingest(folder)
+    # Read again when the way of reading changes.
+    read.clear()
+    write_jsonl(folder / "b.jsonl", [{"id": "b1", "text": "كيرنسكي"}])
+    arc.ingest(folder, encoding="utf-8")
+    assert sorted(read) == ["a.jsonl", "b.jsonl"]
