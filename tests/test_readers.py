@@ -291,3 +291,72 @@ def test_bad_csv_names_file_and_line(tmp_path: Path, content: str, message: str)
     path = write(tmp_path, "bad.csv", content)
     with pytest.raises(InputError, match=rf"bad\.csv:\d+: {message}"):
         read(path)
+
+
+# --- OpenITI mARkdown ---------------------------------------------------------------
+
+MARKDOWN = (
+    """\ufeff######OpenITI#
+
+#META# bk: كتاب الفتنة
+#META# authinf: """
+    + "نص طويل " * 60
+    + """
+#META#Header#End#
+
+# PageV00P000
+### | الفتنة
+### || مقتل عثمان
+# يقول سيف بن عمر: كان سعيد بن العاص
+~~لا يغشاه إلا نازلة أهل الكوفة PageV01P035
+# ابن العاص قال ms01
+### | الجمل
+# عفت الديار محلها %~% فمقامها PageV01P036
+# آخر فقرة ms02 PageV01P037
+"""
+)
+
+
+def test_openiti_sections_pages_and_milestones(tmp_path: Path) -> None:
+    path = write(tmp_path, "0200SayfIbnCumar.Fitna.Shamela0007536-ara1", MARKDOWN)
+    found = read(path)
+    assert [(line, p.title) for line, p in found] == [
+        (10, "مقتل عثمان"),
+        (12, "مقتل عثمان"),
+        (14, "الجمل"),
+        (15, "الجمل"),
+    ]
+    first, second, third, fourth = (p for _, p in found)
+    assert first.text == "يقول سيف بن عمر: كان سعيد بن العاص لا يغشاه إلا نازلة أهل الكوفة"
+    assert first.metadata["section"] == "الفتنة / مقتل عثمان"
+    assert first.metadata["level"] == 2
+    assert (first.metadata["volume"], first.metadata["page"]) == (1, 35)
+    assert (second.metadata["page"], second.metadata["milestone"]) == (36, 1)
+    assert first.metadata["milestone"] == 1
+    assert third.text == "عفت الديار محلها … فمقامها"
+    assert (third.metadata["page"], fourth.metadata["page"]) == (36, 37)
+    assert fourth.metadata["milestone"] == 2
+    assert first.metadata["bk"] == "كتاب الفتنة"
+    assert "authinf" not in first.metadata  # too long to copy into every passage
+    assert first.metadata["book"] == path.name
+
+
+def test_openiti_without_header_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "0001Author.Book.Source-ara1", "# نص بلا ترويسة\n")
+    with pytest.raises(InputError, match=r"ara1:1: not an OpenITI text"):
+        read(path)
+
+
+def test_openiti_books_of_the_shared_corpus(tmp_path: Path) -> None:
+    from tests.conftest import corpus
+
+    folder = corpus("openiti/0200SayfIbnCumar.Fitna.Shamela0007536-ara1").parent
+    files, skipped = find_files(folder)
+    assert any(origin.endswith("-ara1") for _, origin in files)
+    assert sorted(skipped) == sorted(p.name for p in folder.glob("*.yml"))
+    sayf = [p for _, p in passages(folder / "0200SayfIbnCumar.Fitna.Shamela0007536-ara1", "sayf")]
+    assert len(sayf) > 500
+    assert all("PageV" not in p.text and not p.text.endswith(" ms01") for p in sayf)
+    pages = [p.metadata["page"] for p in sayf]
+    assert pages == sorted(pages)  # one volume, in order
+    assert all(isinstance(p.metadata["milestone"], int) for p in sayf)

@@ -18,7 +18,7 @@ import attrs
 from archive import arabic
 from archive.errors import InputError
 from archive.models import Passage
-from archive.readers import jsonl, table, text
+from archive.readers import jsonl, openiti, table, text
 from archive.readers.options import ReadOptions
 
 Reader = Callable[[Path, str, ReadOptions], Iterator[tuple[int, Passage]]]
@@ -30,6 +30,15 @@ READERS: dict[str, Reader] = {
     ".csv": table.read,
     ".tsv": table.read_tsv,
 }
+
+
+def reader_for(file: Path) -> Reader | None:
+    """The reader of a file: by its suffix, or OpenITI's by its name (its URI ends
+    with a language code and a number: ``...Shamela0007536-ara1``)."""
+    reader = READERS.get(file.suffix.lower())
+    if reader is None and openiti.NAME.search(file.name):
+        return openiti.read
+    return reader
 
 
 def find_files(path: str | os.PathLike[str]) -> tuple[list[tuple[Path, str]], list[str]]:
@@ -45,10 +54,10 @@ def find_files(path: str | os.PathLike[str]) -> tuple[list[tuple[Path, str]], li
     """
     root = Path(path)
     if root.is_file():
-        if root.suffix.lower() not in READERS:
+        if reader_for(root) is None:
             raise InputError(
                 f"unsupported file type {root.suffix or '(none)'!r}; "
-                f"the archive reads {', '.join(sorted(READERS))}",
+                f"the archive reads {', '.join(sorted(READERS))} and OpenITI texts",
                 root,
             )
         return [(root, root.name)], []
@@ -69,7 +78,7 @@ def find_files(path: str | os.PathLike[str]) -> tuple[list[tuple[Path, str]], li
                 continue
             file = Path(folder) / name
             origin = file.relative_to(root).as_posix()
-            if file.suffix.lower() in READERS:
+            if reader_for(file) is not None:
                 found.append((file, origin))
             else:
                 skipped.append(origin)
@@ -106,7 +115,8 @@ def passages(
     Raises:
         InputError: the file is unreadable or malformed (names the file and line).
     """
-    reader = READERS[file.suffix.lower()]
+    reader = reader_for(file)
+    assert reader is not None, file
     derived: dict[str, int] = {}
     count = 0
     try:
