@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import threading
 from pathlib import Path
 
@@ -407,3 +408,44 @@ def test_unchanged_files_are_not_read_again(
     write_jsonl(folder / "b.jsonl", [{"id": "b1", "text": "كيرنسكي"}])
     arc.ingest(folder, encoding="utf-8")
     assert sorted(read) == ["a.jsonl", "b.jsonl"]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_an_ingest_killed_at_any_moment_leaves_the_last_commit(
+    tmp_path: Path, workers: int
+) -> None:
+    """SIGKILL an ingest at several points: the index opens, holds exactly the
+    last committed state, and running the ingest again completes it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    first = write_jsonl(tmp_path / "in" / "first.jsonl", [{"id": "old", "text": "قديم"}])
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(first)
+    records = [{"id": f"p{i}", "text": "قال رسول الله " * 40 + str(i)} for i in range(3000)]
+    big = write_jsonl(tmp_path / "in" / "big.jsonl", records)
+    script = (
+        "import sys; from archive import Archive\n"
+        "Archive(sys.argv[1]).ingest(sys.argv[2], workers=int(sys.argv[3]))\n"
+    )
+    counts = []
+    for delay in (0.5, 1.5, 3.0):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / "ix"), str(big), str(workers)],
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)  # the workers too
+        proc.wait()
+        after = Archive(tmp_path / "ix", create=False)
+        counts.append(len(after))
+        assert len(after) in (1, 3001), delay  # the old commit, or the whole new one
+        assert after.get("old").text == "قديم"
+        after.close()
+    assert counts[0] == 1  # killed before its commit at least once
+    done = Archive(tmp_path / "ix").ingest(big, workers=workers)
+    assert len(Archive(tmp_path / "ix")) == 3001
+    assert done.added + done.unchanged == 3000
