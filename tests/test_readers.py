@@ -360,3 +360,26 @@ def test_openiti_books_of_the_shared_corpus(tmp_path: Path) -> None:
     pages = [p.metadata["page"] for p in sayf]
     assert pages == sorted(pages)  # one volume, in order
     assert all(isinstance(p.metadata["milestone"], int) for p in sayf)
+
+
+# --- Markdown ---------------------------------------------------------------------------
+
+
+def test_markdown_headings_start_passages(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "book.md",
+        "مقدمة بلا عنوان\n\n# الكتاب الأول\n## باب الصلاة\nنص الباب.\n\n```\n# ليس عنوانا\n```\n"
+        "## باب الزكاة ##\nنص آخر\n",
+    )
+    found = read(path)
+    assert [(line, p.title) for line, p in found] == [
+        (1, ""),
+        (4, "باب الصلاة"),
+        (10, "باب الزكاة"),
+    ]
+    _, intro = found[0]
+    assert intro.metadata == {}
+    _, salat = found[1]
+    assert salat.text == "نص الباب.\n\n```\n# ليس عنوانا\n```"
+    assert salat.metadata == {"section": "الكتاب الأول / باب الصلاة", "level": 2}

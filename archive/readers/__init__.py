@@ -18,7 +18,7 @@ import attrs
 from archive import arabic
 from archive.errors import InputError
 from archive.models import Passage
-from archive.readers import jsonl, openiti, table, text
+from archive.readers import jsonl, markdown, openiti, table, text
 from archive.readers.options import ReadOptions
 
 Reader = Callable[[Path, str, ReadOptions], Iterator[tuple[int, Passage]]]
@@ -29,6 +29,8 @@ READERS: dict[str, Reader] = {
     ".jsonl": jsonl.read,
     ".csv": table.read,
     ".tsv": table.read_tsv,
+    ".md": markdown.read,
+    ".markdown": markdown.read,
 }
 
 
