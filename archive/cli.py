@@ -19,7 +19,15 @@ from archive import __version__
 from archive.arabic import Profile
 from archive.core import Archive
 from archive.errors import ArchiveError
-from archive.models import HIT_FIELDS, Counts, Hit, KwicLine, Passage, SearchResults
+from archive.models import (
+    HIT_FIELDS,
+    Counts,
+    Hit,
+    IngestProgress,
+    KwicLine,
+    Passage,
+    SearchResults,
+)
 
 DEFAULT_INDEX = "index"
 
@@ -57,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FIELD=NAME",
         help="the CSV/TSV column or JSON Lines key that holds FIELD "
         "(id, title, text, source, caption, citations; repeatable)",
+    )
+    ingest.add_argument(
+        "--quiet", action="store_true", help="no progress bar (there is none in a pipe either)"
     )
     ingest.add_argument(
         "--prune",
@@ -240,6 +251,31 @@ def _profile(args: argparse.Namespace) -> Profile | None:
     return Profile(**chosen)
 
 
+class ProgressBar:
+    """An ingest's progress on one terminal line: passages, rate, share, time left."""
+
+    def __init__(self, out: TextIO, every: float = 0.2) -> None:
+        self.out = out
+        self.every = every
+        self.last = 0.0
+
+    def __call__(self, progress: IngestProgress) -> None:
+        if progress.seconds - self.last < self.every and progress.fraction < 1:
+            return
+        self.last = progress.seconds
+        eta = progress.eta
+        left = "?" if eta is None else f"{int(eta // 60)}:{int(eta % 60):02d}"
+        self.out.write(
+            f"\r{progress.passages:,} passages · {progress.rate:,.0f}/s · "
+            f"{progress.fraction:.0%} · {left} left "
+        )
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.write("\r\x1b[K")  # clear the line for the report
+        self.out.flush()
+
+
 def write_hits(
     query: str,
     hits: Iterator[Hit],
@@ -334,9 +370,16 @@ def _cell(value: Any) -> Any:
 def run(args: argparse.Namespace, out: TextIO) -> None:
     """Run one parsed command, writing to ``out``."""
     if args.command == "ingest":
+        bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar(sys.stderr)
         report = Archive(args.index, profile=_profile(args)).ingest(
-            args.path, encoding=args.encoding, columns=dict(args.column), prune=args.prune
+            args.path,
+            encoding=args.encoding,
+            columns=dict(args.column),
+            prune=args.prune,
+            progress=bar,
         )
+        if bar is not None:
+            bar.close()
         out.write(f"{report}\n")
         return
     arc = Archive(args.index, create=False)

@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from archive.models import (
     CountGroup,
     Counts,
     Hit,
+    IngestProgress,
     IngestReport,
     KwicLine,
     Passage,
@@ -89,6 +90,59 @@ def kwic_lines(hit: Hit, width: int) -> Iterator[KwicLine]:
 
 def _one_line(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
+class _Meter:
+    """Counts what an ingest has read and reports it to a progress callback."""
+
+    EVERY = 1000
+
+    def __init__(
+        self,
+        files: list[tuple[Path, str]],
+        report: Callable[[IngestProgress], None] | None,
+        started: float,
+    ) -> None:
+        self.report = report
+        self.started = started
+        self.total = sum(_size(file) for file, _ in files)
+        self.bytes = 0
+        self.count = 0
+
+    def read(self, size: int) -> None:
+        self.bytes += size
+
+    def skip(self, file: Path, passages_count: int) -> None:
+        self.bytes += _size(file)
+        self.count += passages_count
+        self._tell()
+
+    def passage(self) -> None:
+        self.count += 1
+        if self.count % self.EVERY == 0:
+            self._tell()
+
+    def done(self) -> None:
+        self.bytes = max(self.bytes, self.total)
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.report is not None:
+            self.report(
+                IngestProgress(
+                    passages=self.count,
+                    bytes_read=self.bytes,
+                    bytes_total=self.total,
+                    seconds=time.perf_counter() - self.started,
+                )
+            )
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
 
 
 def _file_hash(file: Path, origin: str, options: ReadOptions) -> str:
@@ -343,6 +397,7 @@ class Archive:
         encoding: str | None = None,
         columns: Mapping[str, str] | None = None,
         prune: bool = False,
+        progress: Callable[[IngestProgress], None] | None = None,
     ) -> IngestReport:
         """Ingest a file or a folder of ``.txt`` and ``.jsonl`` files.
 
@@ -353,6 +408,9 @@ class Archive:
 
         ``prune=True``: also remove the passages of files under ``path`` that
         are gone (deleted, renamed or moved away since they were ingested).
+
+        ``progress``: called now and then (every 1,000 passages and at the end)
+        with an :class:`~archive.models.IngestProgress`, for a progress bar.
 
         ``columns``: which CSV/TSV column or JSON Lines key holds each passage
         field, for inputs that name them otherwise (``{"text": "body"}``).
@@ -371,8 +429,9 @@ class Archive:
             IndexLockedError: another writer held the index for too long.
         """
         started = time.perf_counter()
-        options = ReadOptions(encoding=encoding, columns=columns)
         files, skipped = find_files(path)
+        meter = _Meter(files, progress, started)
+        options = ReadOptions(encoding=encoding, columns=columns, on_bytes=meter.read)
         added = updated = unchanged = removed = 0
         seen: dict[str, str] = {}
         procs = workers if workers is not None else _workers_for(files)
@@ -394,8 +453,10 @@ class Archive:
                             for passage_id in before:
                                 seen.setdefault(passage_id, f"{file} (unchanged)")
                             unchanged += len(before)
+                            meter.skip(file, len(before))
                             continue
                         for line, passage in passages(file, origin, options):
+                            meter.passage()
                             if passage.id in seen:
                                 raise InputError(
                                     f"id {passage.id!r} given twice (first at {seen[passage.id]})",
@@ -425,6 +486,7 @@ class Archive:
                         removed += self._prune(reader, writer, Path(path), files, seen)
                 finally:
                     reader.close()
+                meter.done()
                 if added or updated or removed:
                     writer.commit()
                 else:

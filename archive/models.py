@@ -267,6 +267,33 @@ class SearchResults:
 
 
 @attrs.frozen(kw_only=True)
+class IngestProgress:
+    """How far an ingest has come: passages read, input bytes read of the total."""
+
+    passages: int
+    bytes_read: int
+    bytes_total: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Passages a second so far."""
+        return self.passages / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def fraction(self) -> float:
+        """The share of the input read, 0 to 1."""
+        return min(1.0, self.bytes_read / self.bytes_total) if self.bytes_total else 1.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the pace so far, or None before there is a pace."""
+        if self.bytes_read <= 0 or self.seconds <= 0:
+            return None
+        return self.seconds * (self.bytes_total - self.bytes_read) / self.bytes_read
+
+
+@attrs.frozen(kw_only=True)
 class IngestReport:
     """What one ``ingest`` call did."""
 

@@ -449,3 +449,15 @@ def test_an_ingest_killed_at_any_moment_leaves_the_last_commit(
     done = Archive(tmp_path / "ix").ingest(big, workers=workers)
     assert len(Archive(tmp_path / "ix")) == 3001
     assert done.added + done.unchanged == 3000
+
+
+def test_ingest_reports_progress(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [{"text": f"نص {i}"} for i in range(2500)])
+    seen: list[object] = []
+    Archive(tmp_path / "ix").ingest(path, progress=seen.append, workers=1)
+    counts = [p.passages for p in seen]  # type: ignore[attr-defined]
+    assert counts == [1000, 2000, 2500]
+    last = seen[-1]
+    assert last.fraction == 1.0  # type: ignore[attr-defined]
+    assert last.rate > 0  # type: ignore[attr-defined]
+    assert seen[0].bytes_read < seen[1].bytes_read < last.bytes_total + 1  # type: ignore[attr-defined]

@@ -208,3 +208,27 @@ def test_ingest_profile_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["ingest", str(path), "--index", folder]) == 0  # keeps its profile
     assert main(["ingest", str(path), "--index", folder, "--hamza-seats"]) == 1
     assert "folding profile" in capsys.readouterr().err
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import io
+
+    from archive.cli import ProgressBar
+    from archive.models import IngestProgress
+
+    out = io.StringIO()
+    bar = ProgressBar(out, every=0)
+    bar(IngestProgress(passages=1000, bytes_read=50, bytes_total=100, seconds=2.0))
+    bar.close()
+    assert "1,000 passages · 500/s · 50% · 0:02 left" in out.getvalue()
+    # In a pipe (capsys is not a terminal) no bar is drawn: stderr stays empty.
+    path = write_jsonl(tmp_path / "p.jsonl", [{"text": "نص"}])
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "ingest", str(path), "--index", str(tmp_path / "ix")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert done.stderr == ""
+    assert "1 added" in done.stdout

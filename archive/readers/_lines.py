@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from archive.errors import InputError
@@ -77,7 +77,9 @@ def detect(path: Path, encoding: str | None = None) -> str:
     )
 
 
-def lines(path: Path, encoding: str | None = None) -> Iterator[tuple[int, str]]:
+def lines(
+    path: Path, encoding: str | None = None, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` for each line of a file, line ends removed.
 
     A byte order mark at the start of the file, or of any line (files joined
@@ -91,11 +93,15 @@ def lines(path: Path, encoding: str | None = None) -> Iterator[tuple[int, str]]:
     codec = detect(path, encoding)
     if codec.startswith(("utf-16", "utf-32")):
         yield from _split(_wide_lines(path, codec))
+        if on_bytes is not None:
+            on_bytes(path.stat().st_size)
     else:
-        yield from _split(_byte_lines(path, codec))
+        yield from _split(_byte_lines(path, codec, on_bytes))
 
 
-def _byte_lines(path: Path, codec: str) -> Iterator[tuple[int, str]]:
+def _byte_lines(
+    path: Path, codec: str, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, str]]:
     offset = 0
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, 1):
@@ -108,6 +114,8 @@ def _byte_lines(path: Path, codec: str) -> Iterator[tuple[int, str]]:
                     number,
                 ) from None
             offset += len(raw)
+            if on_bytes is not None:
+                on_bytes(len(raw))
             yield number, text
 
 

@@ -66,7 +66,7 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
     Raises:
         InputError: a line that is not JSON, not an object, or lacks ``text``.
     """
-    for number, line in lines(path, options.encoding):
+    for number, line in lines(path, options.encoding, options.on_bytes):
         if not line.strip():
             continue
         try:

@@ -45,7 +45,7 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
                 ),
             )
 
-    for number, line in lines(path, options.encoding):
+    for number, line in lines(path, options.encoding, options.on_bytes):
         if FENCE.match(line):
             fenced = not fenced
         heading = None if fenced else HEADING.match(line)

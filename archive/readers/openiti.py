@@ -81,7 +81,7 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
         ):
             yield _passage(pending.pop(0), origin, book)
 
-    for number, line in lines(path, options.encoding):
+    for number, line in lines(path, options.encoding, options.on_bytes):
         if not started:
             if not line.strip():
                 continue

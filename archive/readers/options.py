@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -31,6 +31,11 @@ class ReadOptions:
 
     encoding: str | None = None
     columns: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_columns)
+    #: Called with the number of bytes of each line read (for progress reports);
+    #: not part of how a file is read, so not in its repr.
+    on_bytes: Callable[[int], None] | None = attrs.field(
+        default=None, repr=False, eq=False, hash=False
+    )
 
     def rename(self, record: dict[str, Any]) -> dict[str, Any]:
         """``record`` with the mapped columns under the passage fields' names."""

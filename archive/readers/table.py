@@ -19,7 +19,7 @@ from archive.readers.options import ReadOptions
 
 
 def _rows(path: Path, options: ReadOptions, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    numbered = lines(path, options.encoding)
+    numbered = lines(path, options.encoding, options.on_bytes)
     current = [0]
 
     def feed() -> Iterator[str]:

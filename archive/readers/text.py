@@ -98,7 +98,7 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
         InputError: a heading without body text, a repeated field, bad UTF-8.
     """
     draft = _Draft(1, "")
-    for number, line in lines(path, options.encoding):
+    for number, line in lines(path, options.encoding, options.on_bytes):
         if line.startswith(HEADING) or line == "#":
             passage = draft.passage(path, origin)
             if passage is not None:
