@@ -383,3 +383,11 @@ def test_markdown_headings_start_passages(tmp_path: Path) -> None:
     _, salat = found[1]
     assert salat.text == "نص الباب.\n\n```\n# ليس عنوانا\n```"
     assert salat.metadata == {"section": "الكتاب الأول / باب الصلاة", "level": 2}
+
+
+def test_txt_passage_of_nothing_but_citation_markers(tmp_path: Path) -> None:
+    """Found by tests/test_fuzz.py: it made a passage with empty text."""
+    with pytest.raises(InputError, match=r"m\.txt:1: passage '' has no text"):
+        read(write(tmp_path, "m.txt", "[10]\n"))
+    with pytest.raises(InputError, match=r"m2\.txt:1: passage 'عنوان' has no text"):
+        read(write(tmp_path, "m2.txt", "# عنوان\n[3][4]\n"))

@@ -73,12 +73,12 @@ class _Draft:
         self.body: list[str] = []
 
     def passage(self, path: Path, origin: str) -> Passage | None:
-        body = "\n".join(self.body).strip()
-        if not body:
-            if self.title or self.fields:
+        text, citations = split_citations("\n".join(self.body).strip())
+        text = text.strip()
+        if not text:  # nothing, or nothing but citation markers
+            if self.title or self.fields or citations:
                 raise InputError(f"passage {self.title!r} has no text", path, self.line)
             return None
-        text, citations = split_citations(body)
         fields = dict(self.fields)
         return Passage(
             id=fields.pop("id", ""),
