@@ -212,18 +212,22 @@ def _print_json(data: Any, out: TextIO) -> None:
 
 
 def _print_results(results: SearchResults, out: TextIO, color: bool) -> None:
-    before, after = (_BOLD_RED, _RESET) if color else ("**", "**")
     out.write(
         f"{results.total} passage(s) match {results.query!r}"
         f" (page {results.page} of {results.pages})\n"
     )
     for hit in results.hits:
-        p = hit.passage
-        meta = f"id {p.id} · {p.source} · score {hit.score:.3f}"
-        if color:
-            meta = _DIM + meta + _RESET
-        out.write(f"\n{hit.rank}. {p.title or '(untitled)'}\n   {meta}\n")
-        out.write(f"   {hit.excerpt(before=before, after=after)}\n")
+        _print_hit(hit, out, color)
+
+
+def _print_hit(hit: Hit, out: TextIO, color: bool) -> None:
+    before, after = (_BOLD_RED, _RESET) if color else ("**", "**")
+    p = hit.passage
+    meta = f"id {p.id} · {p.source} · score {hit.score:.3f}"
+    if color:
+        meta = _DIM + meta + _RESET
+    out.write(f"\n{hit.rank}. {p.title or '(untitled)'}\n   {meta}\n")
+    out.write(f"   {hit.excerpt(before=before, after=after)}\n")
 
 
 def _print_passage(passage: Passage, out: TextIO) -> None:
@@ -287,11 +291,8 @@ def write_hits(
     """Write hits one at a time in a format (every hit of ``--all`` is streamed)."""
     names = fields or [f for f in HIT_FIELDS if f != "highlights" or fmt in ("json", "jsonl")]
     if fmt == "table":
-        before, after = (_BOLD_RED, _RESET) if color else ("**", "**")
         for hit in hits:
-            out.write(f"{hit.rank}. {hit.passage.title or '(untitled)'} · {hit.passage.id}")
-            out.write(f" · {hit.passage.source} · {hit.score:.3f}\n")
-            out.write(f"   {hit.excerpt(before=before, after=after)}\n")
+            _print_hit(hit, out, color)
         return
     if fmt == "jsonl":
         for hit in hits:

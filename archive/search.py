@@ -450,14 +450,15 @@ class Searcher:
             raise QueryError(f"limit must be a positive integer or None, not {limit!r}", text)
         if not _positive_int(page):
             raise QueryError(f"page must be a positive integer, not {page!r}", text)
-        check_sort(sort, text)
-        q = _for_searching(self.parse(text, exact=exact, match=match), searcher)
-        allow = filters.query() if filters else None
-        if limit is None or sort != "score" or allow is not None:
-            # With a filter, Whoosh counts the total of a limited search
-            # without it; an unlimited search counts right.
-            results = searcher.search(q, limit=None, filter=allow)
+        if limit is None or sort != "score" or filters:
+            # Every hit: with a filter, Whoosh counts the total of a limited
+            # search without it, and other orders need every hit to sort.
+            ranked, locate = self.ranked(
+                searcher, text, exact=exact, match=match, filters=filters, sort=sort
+            )
+            total = len(ranked)
         else:
+            q = _for_searching(self.parse(text, exact=exact, match=match), searcher)
             # replace=0: Whoosh's matcher replacement prunes documents it should
             # keep when an AND holds ORs of boosted fields, so a search with a
             # limit missed hits that ranked first without one. usequality=False:
@@ -467,21 +468,20 @@ class Searcher:
             collector = collectors.TopCollector(limit=page * limit, replace=0, usequality=False)
             searcher.search_with_collector(q, collector)
             results = collector.results()
-        ranked = [
-            (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
-        ]
-        if sort != "score":
-            ranked = sort_hits(searcher, ranked, sort)
+            ranked = [
+                (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
+            ]
+            total = len(results)
+            locate = self.matcher(q)
         first = 0 if limit is None else (page - 1) * limit
         last = None if limit is None else page * limit
-        locate = self.matcher(q)
         hits = tuple(
             Hit(passage=load(searcher.stored_fields(docnum)), score=score, rank=rank, locate=locate)
             for rank, (docnum, score) in enumerate(ranked[first:last], first + 1)
         )
         return SearchResults(
             query=text,
-            total=len(results),
+            total=total,
             hits=hits,
             page=page,
             limit=limit,
@@ -555,13 +555,9 @@ class Filters:
         return cls(source or None, tuple(pairs))
 
 
-#: How hits can be ordered: by score, by their place in their source, or by a
-#: metadata value (``"meta:volume"``).
-SORTS = ("score", "source", "meta:KEY")
-
-
 def check_sort(sort: str, text: str) -> None:
-    """Raises QueryError for an unknown sort order."""
+    """Raises QueryError unless ``sort`` orders hits by score, by their place in
+    their source, or by a metadata value (``"meta:volume"``)."""
     if sort in ("score", "source") or (sort.startswith("meta:") and len(sort) > 5):
         return
     raise QueryError(f"sort must be 'score', 'source' or 'meta:KEY', not {sort!r}", text)
@@ -601,6 +597,17 @@ def _renamer(names: dict[str, str]) -> Callable[[query.Query], query.Query]:
 _to_surface = _renamer(SURFACE_OF_ALIAS)
 
 
+def _empty_fields(searcher: Any) -> frozenset[str]:
+    """The fields of the searcher's index that no passage has words in, worked out
+    once per searcher (a searcher sees one fixed state of the index)."""
+    empty: frozenset[str] | None = getattr(searcher, "_archive_empty_fields", None)
+    if empty is None:
+        reader = searcher.reader()
+        empty = frozenset(n for n in reader.schema.names() if reader.field_length(n) == 0)
+        searcher._archive_empty_fields = empty
+    return empty
+
+
 def _for_searching(q: query.Query, searcher: Any) -> query.Query:
     """``q`` made cheaper to run on this index, with the same hits and scores.
 
@@ -611,8 +618,7 @@ def _for_searching(q: query.Query, searcher: Any) -> query.Query:
     8.1 ms against 4.6 ms on the hadith benchmark, whose parallel ingest leaves
     three segments of about 5,000).
     """
-    reader = searcher.reader()
-    empty = {name for name in reader.schema.names() if reader.field_length(name) == 0}
+    empty = _empty_fields(searcher)
     if empty:
 
         def drop(sub: query.Query) -> query.Query:
