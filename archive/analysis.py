@@ -20,14 +20,20 @@ from whoosh.analysis import Composable, CompositeAnalyzer, Filter, Token, Tokeni
 from archive import arabic
 
 #: Bumped whenever the tokens produced for a text change.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 #: The analyzer's identity, stored in the index beside the version.
 ANALYZER_NAME = "archive.analysis.arabic_analyzer"
 
-#: The modes of :class:`ArabicFoldFilter`. LIGHT analyzes query words only,
-#: into the light stems that the STEM mode indexes beside the stems.
-SEARCH, STEM, LIGHT, EXACT = "search", "stem", "light", "exact"
+#: The modes of :class:`ArabicFoldFilter`; see there.
+SEARCH, SURFACE, STEM, LIGHT, EXACT = "search", "surface", "stem", "light", "exact"
+
+#: The weight (Whoosh token boost, stored in the posting) of a stem that a
+#: SURFACE field holds at the position of its word, against the word as
+#: written: a query for كتاب finds بكتاب at a third of the weight of كتاب. One
+#: posting list then serves both, where a separate stem field cost a second
+#: lookup per word and field.
+STEM_BOOST = 1 / 3
 
 #: Marks a light stem (:func:`archive.arabic.light_stem`) in a stem field, so
 #: that light stems and stems share the field but never match each other.
@@ -38,7 +44,7 @@ EXACT_SEPARATOR = "\x1f"
 
 #: Words analyzed per mode and profile, kept so that a frequent word is folded
 #: once: a dict lookup is several times cheaper than the fold.
-_CACHE: dict[tuple[str, arabic.Profile, bool], dict[str, tuple[tuple[str, ...], ...]]] = {}
+_CACHE: dict[tuple[str, arabic.Profile, bool], dict[str, _Weighted]] = {}
 _CACHE_LIMIT = 50_000
 
 
@@ -95,6 +101,10 @@ class ArabicTokenizer(Tokenizer):  # type: ignore[misc]  # whoosh is untyped
             yield t
 
 
+#: One word analyzed: its positions, each a tuple of ``(term, boost)`` alternatives.
+_Weighted = tuple[tuple[tuple[str, float], ...], ...]
+
+
 def analyze_word(
     word: str, mode: str, profile: arabic.Profile, query: bool = False
 ) -> tuple[tuple[str, ...], ...]:
@@ -109,19 +119,29 @@ def analyze_word(
 
     >>> analyze_word("ٱلۡعَٰلَمِينَ", SEARCH, arabic.DEFAULT)
     (('العلمين', 'العالمين'),)
-    >>> analyze_word("بكتاب", STEM, arabic.DEFAULT)  # in the index
-    (('كتاب', '~بكتاب', '~كتاب'),)
-    >>> analyze_word("بكتاب", STEM, arabic.DEFAULT, query=True)
-    (('بكتاب',),)
-    >>> analyze_word("كتاب", STEM, arabic.DEFAULT)  # the surface field holds the stem
-    (('~كتاب',),)
+    >>> analyze_word("بالكتاب", SURFACE, arabic.DEFAULT)  # in the index: the stem too
+    (('بالكتاب', 'كتاب'),)
+    >>> analyze_word("بالكتاب", SURFACE, arabic.DEFAULT, query=True)
+    (('بالكتاب',),)
+    >>> analyze_word("لبنان", STEM, arabic.DEFAULT)  # in the index: without ل too
+    (('لبنان', 'بنان'),)
+    >>> analyze_word("لبنان", STEM, arabic.DEFAULT, query=True)
+    (('لبنان',),)
     >>> analyze_word("والمدرسة", LIGHT, arabic.DEFAULT, query=True)
     (('~مدرس',),)
     """
+    return tuple(
+        tuple(term for term, _ in alternatives)
+        for alternatives in _analyze(word, mode, profile, query)
+    )
+
+
+def _analyze(word: str, mode: str, profile: arabic.Profile, query: bool) -> _Weighted:
+    """:func:`analyze_word` with the boost of each term."""
     if mode == EXACT:
         written = arabic.fold_exact(word)
         bare = arabic.skeleton(written)
-        return ((bare + EXACT_SEPARATOR + written,),) if bare else ()
+        return (((bare + EXACT_SEPARATOR + written, 1.0),),) if bare else ()
     word = arabic.nfc(word)
     table = arabic.fold_table(profile)
     folded = word.translate(table).lower()
@@ -132,39 +152,45 @@ def analyze_word(
     else:
         spellings = (w.translate(table).lower() for w in arabic.plain_spellings(word))
         parts = (tuple(dict.fromkeys([folded, *spellings])),)
-    if mode in (STEM, LIGHT):
-        parts = tuple(_stems(alts, mode, query) for alts in parts)
-    return parts
+    if mode == SURFACE and not query:
+        return tuple(
+            tuple(
+                [(w, 1.0) for w in alts]
+                + [(s, STEM_BOOST) for s in _stems(alts, query) if s not in alts]
+            )
+            for alts in parts
+        )
+    if mode == STEM:
+        parts = tuple(_stems(alts, query) for alts in parts)
+    elif mode == LIGHT:
+        parts = tuple(
+            tuple(dict.fromkeys(LIGHT_MARK + arabic.light_stem(s) for s in _stems(alts, query)))
+            for alts in parts
+        )
+    return tuple(tuple((w, 1.0) for w in alts) for alts in parts)
 
 
-def _stems(words: tuple[str, ...], mode: str, query: bool) -> tuple[str, ...]:
+def _stems(words: tuple[str, ...], query: bool) -> tuple[str, ...]:
+    """The words with their clitics taken off; in the index, not in queries, also
+    without a one-letter preposition, so that لبنان is found by بنان (at a stem's
+    weight) but a query for لبنان never looks for بنان."""
     stems = [arabic.strip_clitics(w) for w in words]
-    if query:
-        if mode == LIGHT:
-            return tuple(dict.fromkeys(LIGHT_MARK + arabic.light_stem(s) for s in stems))
-        return tuple(dict.fromkeys(stems))
-    # In the index, a stem is written only where the surface field does not
-    # hold it already (most words have no clitic to take off), and a query
-    # looks for it in both. Light stems are all written: match="any" ranks by
-    # them, and their document frequencies must count every word they cover.
-    stems += [s for s in map(arabic.strip_preposition, stems) if s]
-    held = set(words)
-    out = [s for s in stems if s not in held]
-    out += [LIGHT_MARK + arabic.light_stem(s) for s in stems]
-    return tuple(dict.fromkeys(out))
+    if not query:
+        stems += [s for s in map(arabic.strip_preposition, stems) if s]
+    return tuple(dict.fromkeys(stems))
 
 
 class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
-    """Fold each token with :func:`analyze_word` in one of three modes.
+    """Fold each token with :func:`analyze_word` in one of five modes.
 
     ``search``: the profile's fold, plus the spelled-out form of small letters
-    at the same position. ``stem``: the same, then attached clitics taken off
-    (:func:`archive.arabic.strip_clitics`); in the index, not in queries, the
-    stem without a one-letter preposition is added, each stem only if the
-    surface field does not hold it already, and the light stems
-    (:func:`archive.arabic.light_stem`) marked with ``~``. ``light``: for query
-    words only, the marked light stem.
-    ``exact``: the word as written (NFC, controls removed), as the term
+    at the same position. ``surface``: the same; in the index, also the word's
+    stems (attached clitics taken off, :func:`archive.arabic.strip_clitics`,
+    and a one-letter preposition) at the same position, each unless the word
+    is that stem already, with the token boost :data:`STEM_BOOST`. ``stem``:
+    the stems alone (for query words looked up in a surface field). ``light``:
+    the light stem (:func:`archive.arabic.light_stem`) of each stem, marked with
+    ``~``. ``exact``: the word as written (NFC, controls removed), as the term
     ``skeleton + U+001F + written`` so that exact search can find every
     vocalisation of a skeleton by prefix.
 
@@ -174,7 +200,7 @@ class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
     """
 
     def __init__(self, mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> None:
-        if mode not in (SEARCH, STEM, LIGHT, EXACT):
+        if mode not in (SEARCH, SURFACE, STEM, LIGHT, EXACT):
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
         self.profile = profile
@@ -191,7 +217,7 @@ class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         mode, profile = self.mode, self.profile
-        cache: dict[str, tuple[tuple[str, ...], ...]] | None = None
+        cache: dict[str, _Weighted] | None = None
         shift = 0
         for t in tokens:
             if cache is None:
@@ -200,14 +226,14 @@ class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
             word = t.text
             parts = cache.get(word)
             if parts is None:
-                parts = analyze_word(word, mode, profile, query)
+                parts = _analyze(word, mode, profile, query)
                 if len(cache) >= _CACHE_LIMIT:
                     cache.clear()
                 cache[word] = parts
             if len(parts) == 1 and len(parts[0]) == 1:  # the common case
                 if shift and t.positions:
                     t.pos += shift
-                t.text = parts[0][0]
+                t.text = parts[0][0][0]
                 yield t
                 continue
             if not parts:
@@ -215,12 +241,15 @@ class ArabicFoldFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
                 continue
             if t.positions:
                 t.pos += shift
+            boost = t.boost
             for i, alternatives in enumerate(parts):
                 if i and t.positions:
                     t.pos += 1
-                for term in alternatives:
+                for term, weight in alternatives:
                     t.text = term
+                    t.boost = boost * weight
                     yield t
+            t.boost = boost
             shift += len(parts) - 1
 
 

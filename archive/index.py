@@ -35,6 +35,7 @@ from archive.analysis import (
     LIGHT,
     SEARCH,
     STEM,
+    SURFACE,
     arabic_analyzer,
 )
 from archive.errors import (
@@ -46,7 +47,7 @@ from archive.errors import (
 )
 
 #: The layout of the fields in the index; bumped when the schema changes.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 #: The name of the format record inside an index folder.
 FORMAT_FILE = "archive.json"
@@ -97,15 +98,19 @@ TEXT_FIELDS = ("title", "caption", "text")
 #: The field that exact mode searches in place of each text field.
 EXACT_FIELDS = {name: f"{name}_exact" for name in TEXT_FIELDS}
 
-#: The stemmed twin of the title and body: words with their clitics taken off.
+#: The fields that hold the stems of their words beside them (at a stem's
+#: weight, :data:`archive.analysis.STEM_BOOST`).
+STEMMED_FIELDS = ("title", "text")
+
+#: The light-stem twin of the title and body, for ``match="any"``.
 STEM_FIELDS = {"title": "title_stem", "text": "text_stem"}
 
 
 def text_field(mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> TEXT:
     """A searchable text field with the archive's analyzer in one of its modes.
 
-    Stem fields keep no positions: phrases are searched in the surface and exact
-    fields, and a stem field without positions costs a third less to write.
+    Light-stem fields keep no positions: phrases are searched in the surface
+    and exact fields, and a field without positions costs a third less to write.
     """
     return TEXT(analyzer=arabic_analyzer(mode, profile), phrase=mode not in (STEM, LIGHT))
 
@@ -114,7 +119,8 @@ def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
     """The schema of an archive index with a folding profile.
 
     Each text field is indexed folded for search and as written for exact
-    mode; title and body also with clitics taken off. The whole passage is
+    mode; title and body also hold each word's stems (clitics taken off) at the
+    word's position, and have a twin of light stems for ``match="any"``. The whole passage is
     stored once, as a dict, in ``passage``; ``digest`` is a hash of it, to tell
     unchanged passages on re-ingest.
     """
@@ -129,10 +135,10 @@ def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
         "passage": STORED(),
     }
     for name in TEXT_FIELDS:
-        fields[name] = text_field(SEARCH, profile)
+        fields[name] = text_field(SURFACE if name in STEMMED_FIELDS else SEARCH, profile)
         fields[EXACT_FIELDS[name]] = text_field(EXACT, profile)
     for stem in STEM_FIELDS.values():
-        fields[stem] = text_field(STEM, profile)
+        fields[stem] = text_field(LIGHT, profile)
     return Schema(**fields)
 
 

@@ -20,27 +20,34 @@ from whoosh.qparser import syntax
 from whoosh.query.terms import MultiTerm
 
 from archive import arabic
-from archive.analysis import EXACT, EXACT_SEPARATOR, LIGHT, SEARCH, STEM, arabic_analyzer
+from archive.analysis import EXACT, EXACT_SEPARATOR, LIGHT, SEARCH, STEM, SURFACE, arabic_analyzer
 from archive.errors import QueryError
-from archive.index import EXACT_FIELDS, STEM_FIELDS, TEXT_FIELDS, meta_value, text_field
+from archive.index import (
+    EXACT_FIELDS,
+    STEM_FIELDS,
+    STEMMED_FIELDS,
+    TEXT_FIELDS,
+    meta_value,
+    text_field,
+)
 from archive.models import Hit, Passage, SearchResults, Span
 
 #: How much a match in each field weighs against a match in the body.
 FIELD_BOOSTS = {"title": 2.0, "caption": 0.5, "text": 1.0}
 
-#: How much a match through a stem (a clitic taken off) weighs against the
-#: same field's match as written.
+#: How much the stem of a query word (its clitics taken off) weighs against
+#: the word as written. (In the index, a stem found in a word weighs
+#: :data:`archive.analysis.STEM_BOOST` of the word as written.)
 STEM_WEIGHT = 0.5
 
 #: Parse-only names of a surface field searched for stems; renamed after parsing.
-STEM_IN_SURFACE = {name: f"{name}__stem" for name in STEM_FIELDS}
+STEM_IN_SURFACE = {name: f"{name}__stem" for name in STEMMED_FIELDS}
 SURFACE_OF_ALIAS = {alias: name for name, alias in STEM_IN_SURFACE.items()}
 
 #: The weights of ``match="all"``: the fields, and the stems at STEM_WEIGHT.
 ALL_BOOSTS = {
     **FIELD_BOOSTS,
-    **{stem: FIELD_BOOSTS[name] * STEM_WEIGHT for name, stem in STEM_FIELDS.items()},
-    **{STEM_IN_SURFACE[n]: FIELD_BOOSTS[n] * STEM_WEIGHT for n in STEM_FIELDS},
+    **{STEM_IN_SURFACE[n]: FIELD_BOOSTS[n] * STEM_WEIGHT for n in STEMMED_FIELDS},
 }
 
 #: The weights of ``match="any"``, tuned on the question sets with
@@ -235,7 +242,7 @@ class Matcher:
     def __call__(self, text: str) -> tuple[Span, ...]:
         """The ``(start, end)`` spans of ``text`` this query matched, in order."""
         spans: set[Span] = set()
-        for mode in (SEARCH, STEM, EXACT):
+        for mode in (SURFACE, LIGHT, EXACT):
             terms = self.terms.get(mode, frozenset())
             prefixes = self.prefixes.get(mode, ())
             phrases = self.phrases.get(mode, ())
@@ -282,7 +289,8 @@ def _phrase_spans(
     return found
 
 
-_MODE_OF_FIELD = {"text": SEARCH, "text_stem": STEM, "text_exact": EXACT}
+#: How the index analyzed the body text in each field a query can name.
+_MODE_OF_FIELD = {"text": SURFACE, "text_stem": LIGHT, "text_exact": EXACT}
 
 
 class _Gathered:
@@ -359,17 +367,19 @@ class Searcher:
         surface = {name: text_field(SEARCH, profile) for name in TEXT_FIELDS}
         exact = {name: text_field(EXACT, profile) for name in TEXT_FIELDS}
         self._parsers: dict[tuple[bool, str], _Parser] = {}
-        for match, group, stem_mode, boosts in (
-            ("all", qparser.AndGroup, STEM, ALL_BOOSTS),
-            ("any", qparser.OrGroup, LIGHT, ANY_BOOSTS),
+        for match, group, boosts in (
+            ("all", qparser.AndGroup, ALL_BOOSTS),
+            ("any", qparser.OrGroup, ANY_BOOSTS),
         ):
             fields = dict(surface)
-            for name, stem in STEM_FIELDS.items():
-                fields[stem] = text_field(stem_mode, profile)
-                if stem_mode == STEM:
-                    # The stem is also looked for in the surface field, which
-                    # holds the stems of words without clitics.
-                    fields[STEM_IN_SURFACE[name]] = text_field(stem_mode, profile)
+            if match == "all":
+                # The stem of a query word is looked for in the surface field,
+                # which holds the stems of its words.
+                for name in STEMMED_FIELDS:
+                    fields[STEM_IN_SURFACE[name]] = text_field(STEM, profile)
+            else:
+                for stem in STEM_FIELDS.values():
+                    fields[stem] = text_field(LIGHT, profile)
             drop = match == "any"
             self._parsers[False, match] = _parser(fields, boosts, group, drop)
             self._parsers[True, match] = _parser(exact, FIELD_BOOSTS, group, drop)

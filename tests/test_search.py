@@ -141,6 +141,36 @@ def test_highlights_follow_the_phrase_not_every_word(make_archive: Callable[...,
     assert [hit.passage.text[s:e] for s, e in hit.highlights] == ["الحكومة", "المؤقتة"]
 
 
+def test_a_phrase_finds_its_words_with_clitics(make_archive: Callable[..., Archive]) -> None:
+    arc = make_archive(
+        [
+            {"id": "written", "text": "هذا كتاب الله وهو الحق"},
+            {"id": "clitic", "text": "وأخذوا بكتاب الله ففازوا"},
+            {"id": "apart", "text": "كتاب جديد عن الله"},
+        ]
+    )
+    res = arc.search('"كتاب الله"')
+    assert [h.passage.id for h in res.hits] == ["written", "clitic"]
+    clitic = res.hits[1]
+    assert [clitic.passage.text[s:e] for s, e in clitic.highlights] == ["بكتاب", "الله"]
+    # Exact mode keeps the phrase as written.
+    assert [h.passage.id for h in arc.search('"كتاب الله"', exact=True).hits] == ["written"]
+
+
+def test_a_stem_weighs_less_than_the_word_as_written(make_archive: Callable[..., Archive]) -> None:
+    arc = make_archive(
+        [
+            {"id": "clitic", "text": "قرأت في الكتاب صفحة واحدة"},
+            {"id": "written", "text": "قرأت في كتاب صفحة واحدة"},
+        ]
+    )
+    res = arc.search("كتاب")
+    assert [h.passage.id for h in res.hits] == ["written", "clitic"]
+    assert res.hits[0].score > res.hits[1].score * 1.5
+    [hit] = [h for h in res.hits if h.passage.id == "clitic"]
+    assert [hit.passage.text[s:e] for s, e in hit.highlights] == ["الكتاب"]
+
+
 def test_not_words_are_not_highlighted(arc: Archive) -> None:
     [hit] = arc.search("لينين NOT تروتسكي").hits
     assert {hit.passage.text[s:e] for s, e in hit.highlights} == {"لينين"}
