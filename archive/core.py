@@ -154,6 +154,12 @@ def _file_hash(file: Path, origin: str, options: ReadOptions) -> str:
     return digest.hexdigest()
 
 
+def _place(files: list[tuple[Path, str]], where: int) -> str:
+    """Where an ingest read an id, from its ``file number << 32 | line``."""
+    file, line = files[where >> 32][0], where & 0xFFFFFFFF
+    return f"{file}:{line}" if line else f"{file} (unchanged)"
+
+
 def _load(fields: dict[str, Any]) -> Passage:
     return Passage.from_dict(fields["passage"])
 
@@ -429,7 +435,11 @@ class Archive:
         meter = _Meter(files, progress, started)
         options = ReadOptions(encoding=encoding, columns=columns, on_bytes=meter.read)
         added = updated = unchanged = removed = 0
-        seen: dict[str, str] = {}
+        # Every id of this call, with where it was read (file number << 32 |
+        # line; line 0: an unchanged file), to tell an id given twice. An int
+        # rather than a "file:line" string: on a million passages this dict is
+        # the ingest's largest memory.
+        seen: dict[str, int] = {}
         procs = workers if workers is not None else _workers_for(meter.total)
         with self._lock:
             writer = store.writer(self._ix, self.path, procs=procs)
@@ -440,26 +450,25 @@ class Archive:
                 known = store.read_manifest(self.path)
                 hashes: dict[str, str] = {}
                 try:
-                    for file, origin in files:
+                    for number, (file, origin) in enumerate(files):
                         key = str(file.resolve())
                         hashes[key] = _file_hash(file, origin, options)
                         before = {fields["id"] for fields in reader.documents(file=key)}
                         if known.get(key) == hashes[key] and before:
                             # Unchanged since its last ingest: not read again.
                             for passage_id in before:
-                                seen.setdefault(passage_id, f"{file} (unchanged)")
+                                seen.setdefault(passage_id, number << 32)
                             unchanged += len(before)
                             meter.skip(file, len(before))
                             continue
                         for line, passage in passages(file, origin, options):
                             meter.passage()
                             if passage.id in seen:
+                                first = _place(files, seen[passage.id])
                                 raise InputError(
-                                    f"id {passage.id!r} given twice (first at {seen[passage.id]})",
-                                    file,
-                                    line,
+                                    f"id {passage.id!r} given twice (first at {first})", file, line
                                 )
-                            seen[passage.id] = f"{file}:{line}"
+                            seen[passage.id] = number << 32 | line
                             before.discard(passage.id)
                             digest = _digest(passage, f"{key}:{line}")
                             old = reader.document(id=passage.id)
@@ -509,7 +518,7 @@ class Archive:
 
     @staticmethod
     def _prune(
-        reader: Any, writer: Any, root: Path, files: list[tuple[Path, str]], seen: dict[str, str]
+        reader: Any, writer: Any, root: Path, files: list[tuple[Path, str]], seen: dict[str, int]
     ) -> int:
         """Delete the passages of files under ``root`` that are gone; return how many."""
         if not root.is_dir():
