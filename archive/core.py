@@ -191,7 +191,11 @@ class Archive:
     ) -> None:
         self.path = Path(path)
         self._ix, self.profile = store.open_index(self.path, create=create, profile=profile)
+        # One lock for the shared searcher (Whoosh's searchers are not safe
+        # to use from two threads at once), another for writing, so that
+        # searches go on while an ingest runs.
         self._lock = threading.RLock()
+        self._writing = threading.Lock()
         self._searcher: Any = None
         self._search = Searcher(self.profile)
 
@@ -204,14 +208,14 @@ class Archive:
         """The shared Whoosh searcher, refreshed if another writer committed."""
         with self._lock:
             if self._searcher is None:
-                self._searcher = self._ix.searcher(weighting=self._search.weighting)
+                self._searcher = store.searcher(self._ix, self.path, self._search.weighting)
             elif not self._searcher.up_to_date():
                 # A new searcher, not Searcher.refresh(): Whoosh's refresh reuses
                 # segment readers by segment id, so it keeps documents deleted
                 # since (an updated passage would show twice) and puts back
                 # segments that a merge removed.
                 old = self._searcher
-                self._searcher = self._ix.searcher(weighting=self._search.weighting)
+                self._searcher = store.searcher(self._ix, self.path, self._search.weighting)
                 old.close()
             return self._searcher
 
@@ -284,7 +288,7 @@ class Archive:
             QueryError: as :meth:`search`, when the iterator starts.
         """
         filters = Filters.make(source, where)
-        searcher = self._ix.searcher(weighting=self._search.weighting)
+        searcher = store.searcher(self._ix, self.path, self._search.weighting)
         try:
             ranked, locate = self._search.ranked(
                 searcher, query, exact=exact, match=match, filters=filters, sort=sort
@@ -382,7 +386,7 @@ class Archive:
     def __iter__(self) -> Iterator[Passage]:
         """Every passage, in index order (the order of ingest, updates last), read
         one at a time from the index as it was when the iteration started."""
-        searcher = self._ix.searcher()
+        searcher = store.searcher(self._ix, self.path)
         try:
             for fields in searcher.all_stored_fields():
                 yield _load(fields)
@@ -441,12 +445,12 @@ class Archive:
         # the ingest's largest memory.
         seen: dict[str, int] = {}
         procs = workers if workers is not None else _workers_for(meter.total)
-        with self._lock:
+        with self._writing:
             writer = store.writer(self._ix, self.path, procs=procs)
             try:
                 # Decide against the state this writer holds the lock on, not an
                 # older one: another process may have committed meanwhile.
-                reader = self._ix.searcher()
+                reader = store.searcher(self._ix, self.path)
                 known = store.read_manifest(self.path)
                 hashes: dict[str, str] = {}
                 try:

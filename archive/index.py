@@ -290,6 +290,34 @@ def open_index(
         raise IndexStoreError(f"cannot create an index in {folder}: {exc}", folder) from exc
 
 
+#: Times a searcher is opened before giving up, when another process's commit
+#: removes the files of the state it was opening.
+OPEN_ATTEMPTS = 20
+
+
+def searcher(ix: whoosh_index.Index, path: Path, weighting: Any = None) -> Any:
+    """A Whoosh searcher on the last committed state of ``ix``.
+
+    Another process's commit may remove, between the moment a searcher reads
+    which segments make up the index and the moment it opens them, segments
+    that it merged into a new one: the searcher is then opened again, on the
+    new state.
+
+    Raises:
+        IndexStoreError: the index could not be opened after
+            :data:`OPEN_ATTEMPTS` attempts (names the folder).
+    """
+    kwargs = {} if weighting is None else {"weighting": weighting}
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return ix.searcher(**kwargs)
+        except OSError as exc:  # a file of the state it read was merged away
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise IndexStoreError(f"cannot read the index at {path}: {exc}", path) from exc
+            time.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def discard(writer: Any, ix: whoosh_index.Index, path: Path) -> None:
     """Cancel ``writer`` and put the folder back as the last commit left it.
 
@@ -361,10 +389,9 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]  # whoosh is untyped
         self._finish()
 
 
-def writer(
-    ix: whoosh_index.Index, path: Path, timeout: float = LOCK_TIMEOUT, procs: int = 1
-) -> Any:
-    """A Whoosh writer on ``ix``, waiting up to ``timeout`` seconds for the lock.
+def writer(ix: whoosh_index.Index, path: Path, timeout: float | None = None, procs: int = 1) -> Any:
+    """A Whoosh writer on ``ix``, waiting up to ``timeout`` seconds (by default
+    :data:`LOCK_TIMEOUT`) for the lock.
 
     With ``procs`` above 1, a :class:`ParallelWriter` whose worker processes
     analyze and write the documents, one segment each.
@@ -372,6 +399,8 @@ def writer(
     Raises:
         IndexLockedError: another writer kept the lock for the whole timeout.
     """
+    if timeout is None:
+        timeout = LOCK_TIMEOUT
     try:
         if procs > 1:
             return ParallelWriter(
