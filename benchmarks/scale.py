@@ -29,10 +29,11 @@ Phases, each timed in wall and CPU time (this process and its worker processes):
    skipped.
 4. ``search``: 100 words drawn from the input searched on the large index
    (p50 and p95, after 20 warm-up queries).
-5. ``stream``: every input file concatenated into one file (about 1.2 GB for a
-   million passages), read through :func:`archive.readers.passages` in a child
+5. ``stream``: the input files concatenated into one file of ``--stream-mb``
+   MB (1,024 by default; the million passages make 746 MB, so the first files
+   come twice), read through :func:`archive.readers.passages` in a child
    process: its peak RSS against its RSS before reading shows that a file is
-   read as a stream, not loaded whole.
+   read as a stream, not loaded whole. ``--stream-only`` runs this phase alone.
 
 The table is printed and written as JSON to ``benchmarks/out/scale.json``
 (``--out``).
@@ -223,11 +224,17 @@ def stream_child(path: str) -> int:
     return 0
 
 
-def stream(inputs: Path, target: Path) -> dict[str, Any]:
+def stream(inputs: Path, target: Path, megabytes: int) -> dict[str, Any]:
+    """Concatenate the input files (again from the first, if need be) into one file
+    of at least ``megabytes`` MB, and read it in a child process."""
+    files = sorted(inputs.iterdir())
     with open(target, "wb") as out:
-        for path in sorted(inputs.iterdir()):
-            with open(path, "rb") as handle:
-                shutil.copyfileobj(handle, out, 16 * MIB)
+        while out.tell() < megabytes * 1e6:
+            for path in files:
+                with open(path, "rb") as handle:
+                    shutil.copyfileobj(handle, out, 16 * MIB)
+                if out.tell() >= megabytes * 1e6:
+                    break
     run = subprocess.run(
         [sys.executable, __file__, "--stream-child", str(target)],
         check=True,
@@ -297,17 +304,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["input_mb"] = build(inputs, texts, args.passages, args.files) / 1e6
         result["build_seconds"] = time.perf_counter() - started
         print(f"built {args.passages:,} passages, {result['input_mb']:,.0f} MB", flush=True)
-        command = [sys.executable, __file__, "--phases-child", str(work), "--corpora", str(corpora)]
-        child = subprocess.Popen([*command, "--change", str(args.change)], stdout=subprocess.PIPE)
-        with Sampler(child.pid) as sampler:
-            out, _ = child.communicate()
-        if child.returncode:
-            raise SystemExit(f"scale: the ingest child failed ({child.returncode})")
-        result.update(json.loads(out))
-        result["ingest"]["tree_peak_pss_mib"] = sampler.peak
-        print(f"search: {result['search']}", flush=True)
+        if not args.stream_only:
+            command = [sys.executable, __file__, "--phases-child", str(work)]
+            command += ["--corpora", str(corpora), "--change", str(args.change)]
+            child = subprocess.Popen(command, stdout=subprocess.PIPE)
+            with Sampler(child.pid) as sampler:
+                out, _ = child.communicate()
+            if child.returncode:
+                raise SystemExit(f"scale: the ingest child failed ({child.returncode})")
+            result.update(json.loads(out))
+            result["ingest"]["tree_peak_pss_mib"] = sampler.peak
+            print(f"search: {result['search']}", flush=True)
 
-        result["stream"] = stream(inputs, work / "all.jsonl")
+        result["stream"] = stream(inputs, work / "all.jsonl", args.stream_mb)
         print(f"stream: {result['stream']}", flush=True)
     finally:
         result["meta"]["load_after"] = os.getloadavg()[0]
@@ -359,7 +368,11 @@ def table(result: dict[str, Any]) -> Iterator[str]:
         f"search on the large index: p50 {result['search']['p50_ms']:.1f} ms, "
         f"p95 {result['search']['p95_ms']:.1f} ms"
     )
-    yield (
+    yield stream_line(stream_)
+
+
+def stream_line(stream_: dict[str, Any]) -> str:
+    return (
         f"stream: one {stream_['file_mb']:,.0f} MB file, {stream_['passages']:,} passages "
         f"read in {stream_['seconds']:.0f} s; RSS {stream_['rss_before_mib']:.0f} -> "
         f"peak {stream_['peak_rss_mib']:.0f} MiB"
@@ -375,6 +388,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
+    parser.add_argument(
+        "--stream-mb", type=int, default=1024, help="size of the one file read as a stream"
+    )
+    parser.add_argument(
+        "--stream-only", action="store_true", help="build the input and read it as one file only"
+    )
     parser.add_argument("--stream-child", help=argparse.SUPPRESS)
     parser.add_argument("--phases-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -385,7 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.passages < 1 or args.files < 1 or args.files > args.passages:
         parser.error("need 1 <= --files <= --passages")
     result = run(args)
-    lines = list(table(result))
+    lines = list(table(result)) if not args.stream_only else [stream_line(result["stream"])]
     print("\n".join(lines))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
