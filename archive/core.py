@@ -156,8 +156,7 @@ def _file_hash(file: Path, origin: str, options: ReadOptions) -> str:
 
 def _place(files: list[tuple[Path, str]], where: int) -> str:
     """Where an ingest read an id, from its ``file number << 32 | line``."""
-    file, line = files[where >> 32][0], where & 0xFFFFFFFF
-    return f"{file}:{line}" if line else f"{file} (unchanged)"
+    return f"{files[where >> 32][0]}:{where & 0xFFFFFFFF}"
 
 
 def _load(fields: dict[str, Any]) -> Passage:
@@ -439,10 +438,9 @@ class Archive:
         meter = _Meter(files, progress, started)
         options = ReadOptions(encoding=encoding, columns=columns, on_bytes=meter.read)
         added = updated = unchanged = removed = 0
-        # Every id of this call, with where it was read (file number << 32 |
-        # line; line 0: an unchanged file), to tell an id given twice. An int
-        # rather than a "file:line" string: on a million passages this dict is
-        # the ingest's largest memory.
+        # Every id this call reads, with where it was read (file number << 32 |
+        # line), to tell an id given twice. An int rather than a "file:line"
+        # string: on a million passages this dict is the ingest's largest memory.
         seen: dict[str, int] = {}
         procs = workers if workers is not None else _workers_for(meter.total)
         with self._writing:
@@ -453,29 +451,39 @@ class Archive:
                 reader = store.searcher(self._ix, self.path)
                 known = store.read_manifest(self.path)
                 hashes: dict[str, str] = {}
+                # Files unchanged since their last ingest are not read again,
+                # nor their passages read from the index: only counted.
+                skip: dict[str, Path] = {}
                 try:
-                    for number, (file, origin) in enumerate(files):
+                    for file, origin in files:
                         key = str(file.resolve())
                         hashes[key] = _file_hash(file, origin, options)
-                        before = {fields["id"] for fields in reader.documents(file=key)}
-                        if known.get(key) == hashes[key] and before:
-                            # Unchanged since its last ingest: not read again.
-                            for passage_id in before:
-                                seen.setdefault(passage_id, number << 32)
-                            unchanged += len(before)
-                            meter.skip(file, len(before))
+                        if known.get(key) == hashes[key]:
+                            held = sum(1 for _ in reader.document_numbers(file=key))
+                            if held:
+                                skip[key] = file
+                                unchanged += held
+                                meter.skip(file, held)
+                    for number, (file, origin) in enumerate(files):
+                        key = str(file.resolve())
+                        if key in skip:
                             continue
+                        before = {fields["id"] for fields in reader.documents(file=key)}
                         for line, passage in passages(file, origin, options):
                             meter.passage()
-                            if passage.id in seen:
-                                first = _place(files, seen[passage.id])
+                            old = reader.document(id=passage.id)
+                            if passage.id in seen or (old is not None and old["file"] in skip):
+                                first = (
+                                    _place(files, seen[passage.id])
+                                    if passage.id in seen
+                                    else f"{skip[old['file']]} (unchanged)"
+                                )
                                 raise InputError(
                                     f"id {passage.id!r} given twice (first at {first})", file, line
                                 )
                             seen[passage.id] = number << 32 | line
                             before.discard(passage.id)
                             digest = _digest(passage, f"{key}:{line}")
-                            old = reader.document(id=passage.id)
                             if old is not None and old.get("digest") == digest:
                                 unchanged += 1
                                 continue

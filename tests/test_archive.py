@@ -403,6 +403,14 @@ def test_unchanged_files_are_not_read_again(
         InputError, match=r"id 'a1' given twice \(first at .*a\.jsonl \(unchanged\)\)"
     ):
         arc.ingest(folder)
+    # Also when the changed file comes first in the folder.
+    write_jsonl(folder / "0.jsonl", [{"id": "a1", "text": "نص"}])
+    (folder / "b.jsonl").unlink()
+    with pytest.raises(
+        InputError, match=r"0\.jsonl:1: id 'a1' given twice \(first at .*a\.jsonl \(unchanged\)\)"
+    ):
+        arc.ingest(folder)
+    (folder / "0.jsonl").unlink()
     # Read again when the way of reading changes.
     read.clear()
     write_jsonl(folder / "b.jsonl", [{"id": "b1", "text": "كيرنسكي"}])
