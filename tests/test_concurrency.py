@@ -3,6 +3,7 @@ second writer that waits for the lock."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive import Archive, ArchiveError, IndexLockedError
 from archive import index as store
@@ -250,3 +253,68 @@ def test_an_index_that_stays_unreadable_is_a_clear_error(
         ArchiveError, match=f"cannot read the index at {index}: .*Permission denied"
     ):
         arc.search("مشترك")
+
+
+# --- memory of a searcher ----------------------------------------------------------
+
+
+@given(
+    data=st.binary(max_size=300), ops=st.lists(st.tuples(st.integers(0, 4), st.integers(-5, 320)))
+)
+def test_the_memory_map_reader_reads_as_a_file_does(
+    data: bytes, ops: list[tuple[int, int]]
+) -> None:
+    view, real = store._ViewReader(memoryview(data)), io.BytesIO(data)
+    for op, n in ops:
+        if op == 0:
+            assert view.read(n) == real.read(n)
+        elif op == 1:
+            assert view.seek(abs(n)) == real.seek(abs(n))
+        elif op == 2:
+            assert view.readline(n) == real.readline(n)
+        elif op == 3:
+            assert view.read() == real.read()
+        else:
+            a, b = bytearray(abs(n) % 40), bytearray(abs(n) % 40)
+            assert view.readinto(a) == real.readinto(b)
+            assert a == b
+        assert view.tell() == real.tell()
+
+
+SEARCHER_MEMORY = """
+import json, sys
+from archive import Archive
+
+def anon():
+    for line in open("/proc/self/status"):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) * 1024
+
+arc = Archive(sys.argv[1], create=False)
+before = anon()
+arc.search("مشترك")
+print(anon() - before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
+def test_a_searcher_does_not_copy_the_index_into_memory(tmp_path: Path) -> None:
+    records = [
+        {"id": f"p{i}", "text": f"مشترك {i} " + " ".join(f"كلمة{i * 7 + j}" for j in range(150))}
+        for i in range(3000)
+    ]
+    source = tmp_path / "p.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    Archive(tmp_path / "ix").ingest(source, workers=1)
+    size = sum(f.stat().st_size for f in (tmp_path / "ix").iterdir())
+    assert size > 20_000_000
+    out = subprocess.run(
+        [sys.executable, "-c", SEARCHER_MEMORY, str(tmp_path / "ix")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # Whoosh's own compound reader copied the index into the process: about
+    # `size` bytes more. Reading the memory map leaves it in the file cache.
+    assert int(out) < size / 4, (int(out), size)
