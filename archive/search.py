@@ -10,6 +10,8 @@ both as written (folded) and with its clitics taken off, the first weighing more
 from __future__ import annotations
 
 import copy
+import heapq
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -465,13 +467,10 @@ class Searcher:
             # the collector then visits every match and counts the total in the
             # same pass; with block skipping, Whoosh ran the whole query a second
             # time to count it (1.5x slower at the median, measured).
-            collector = collectors.TopCollector(limit=page * limit, replace=0, usequality=False)
+            collector = TopCollector(limit=page * limit)
             searcher.search_with_collector(q, collector)
-            results = collector.results()
-            ranked = [
-                (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
-            ]
-            total = len(results)
+            ranked = collector.ranked(searcher)
+            total = collector.total
             locate = self.matcher(q)
         first = 0 if limit is None else (page - 1) * limit
         last = None if limit is None else page * limit
@@ -506,8 +505,7 @@ class Searcher:
         ranked = [
             (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
         ]
-        if sort != "score":
-            ranked = sort_hits(searcher, ranked, sort)
+        ranked = sort_hits(searcher, ranked, sort)
         return ranked, self.matcher(q)
 
 
@@ -564,21 +562,97 @@ def check_sort(sort: str, text: str) -> None:
 
 
 def sort_hits(searcher: Any, ranked: list[tuple[int, float]], sort: str) -> list[tuple[int, float]]:
-    """``ranked`` in source order or by a metadata value (missing values last)."""
+    """``ranked`` in the order ``sort`` names: by score, in source order, or by a
+    metadata value (missing values last); ties in passage id order."""
+    if sort == "score":
+        return by_score(searcher, ranked)
+    return sorted(ranked, key=lambda item: hit_key(searcher.stored_fields(item[0]), item[1], sort))
 
-    def key(item: tuple[int, float]) -> tuple[Any, ...]:
-        fields = searcher.stored_fields(item[0])
-        passage = fields["passage"]
-        if sort == "source":
-            return (passage["source"], fields.get("file", ""), fields.get("line", 0))
-        value = passage["metadata"].get(sort[5:])
-        if value is None:
-            return (2, "", -item[1])
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return (0, value, -item[1])
-        return (1, str(value), -item[1])
 
-    return sorted(ranked, key=key)
+#: Scores are compared to this many decimals when hits are ordered, so that a
+#: score summed in another order (in another segment, or on another shard) ties
+#: with its equal: the order of hits is the same however the index is split.
+SCORE_DECIMALS = 9
+
+
+def tie_score(score: float) -> float:
+    """The score that orders a hit: ``score`` to :data:`SCORE_DECIMALS` decimals."""
+    return round(score, SCORE_DECIMALS)
+
+
+def hit_key(fields: Mapping[str, Any], score: float, sort: str) -> tuple[Any, ...]:
+    """The sort key of a hit from its stored fields: one total order, ties broken
+    by passage id, that an index split into shards reproduces.
+
+    >>> hit_key({"passage": {"id": "b"}}, 1.5, "score") < hit_key({"passage": {"id": "a"}}, 1.0, "score")
+    True
+    """
+    passage = fields["passage"]
+    pid = passage["id"]
+    if sort == "score":
+        return (-tie_score(score), pid)
+    if sort == "source":
+        return (passage["source"], fields.get("file", ""), fields.get("line", 0), pid)
+    value = passage["metadata"].get(sort[5:])
+    if value is None:
+        return (2, "", -tie_score(score), pid)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value, -tie_score(score), pid)
+    return (1, str(value), -tie_score(score), pid)
+
+
+def by_score(searcher: Any, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """``ranked`` by score, highest first, tied scores in passage id order.
+
+    Whoosh orders ties by document number, which depends on the order of
+    ingest and on which segment or shard a passage is in; the id does not.
+    Only tied hits have their id read.
+    """
+    keys = [tie_score(score) for _, score in ranked]
+    tied = {key for key, n in Counter(keys).items() if n > 1}
+
+    def key(i: int) -> tuple[float, str]:
+        if keys[i] not in tied:
+            return (-keys[i], "")
+        return (-keys[i], str(searcher.stored_fields(ranked[i][0])["id"]))
+
+    return [ranked[i] for i in sorted(range(len(ranked)), key=key)]
+
+
+class TopCollector(collectors.TopCollector):  # type: ignore[misc]  # whoosh is untyped
+    """Whoosh's top-N collector ordered by :func:`tie_score`, that also keeps every
+    document tied with the last one kept, so that ties are broken by passage id.
+    With ``replace=0`` and ``usequality=False`` (see :meth:`Searcher.run`).
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, replace=0, usequality=False)
+
+    def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
+        super().prepare(top_searcher, q, context)
+        self.ties: list[tuple[float, int, float]] = []
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.total += 1
+        items = self.items
+        entry = (tie_score(score), -global_docnum, score)
+        if len(items) < self.limit:
+            heapq.heappush(items, entry)
+        elif entry[0] > items[0][0]:
+            dropped = heapq.heapreplace(items, entry)
+            if dropped[0] == items[0][0]:  # still tied with the last one kept
+                self.ties.append(dropped)
+            else:
+                self.ties = []
+        elif entry[0] == items[0][0]:
+            self.ties.append(entry)
+        return -score
+
+    def ranked(self, searcher: Any) -> list[tuple[int, float]]:
+        """The top ``limit`` ``(docnum, score)`` in order (after :meth:`prepare`
+        and a search)."""
+        found = [(-docnum, score) for _, docnum, score in [*self.items, *self.ties]]
+        return by_score(searcher, found)[: self.limit]
 
 
 def _renamer(names: dict[str, str]) -> Callable[[query.Query], query.Query]:
