@@ -86,6 +86,9 @@ FETCH_BATCH = 500
 #: Passages a task reads at a time when iterating a shard.
 ITER_BATCH = 1000
 
+#: How long connecting to a scheduler may take.
+CONNECT_TIMEOUT = "10s"
+
 EXTRA_HINT = 'install it with: pip install "arabic-archive[distributed]"'
 
 
@@ -297,13 +300,18 @@ def _global_searcher(arc: Archive, stats: Stats) -> GlobalSearcher:
     return GlobalSearcher(base.reader(), stats, weighting=arc._search.weighting, fromindex=arc._ix)
 
 
-def _task_stats(path: str, shard: int, text: str, exact: bool, match: str) -> Stats:
+def _task_stats(
+    path: str, shard: int, text: str, exact: bool, match: str, filters: Filters
+) -> Stats:
     arc = _shard(path, shard)
     with arc._lock:
         searcher = arc._current()
         reader = searcher.reader()
         q = arc._search.parse(text, exact=exact, match=match)
         terms = _scored_terms(q, reader)
+        fq = filters.query()
+        if fq is not None:  # not scored, but Whoosh makes scorers for it all the same
+            terms |= _scored_terms(fq, reader)
         return Stats(
             doc_count_all=int(reader.doc_count_all()),
             field_length={
@@ -609,7 +617,7 @@ class ShardedArchive:
             return client, None
         if isinstance(client, str):
             try:
-                return distributed.Client(client, timeout="10s"), None
+                return distributed.Client(client, timeout=CONNECT_TIMEOUT), None
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ClusterError(
                     f"cannot reach the Dask scheduler at {client!r}: {exc}"
@@ -709,9 +717,11 @@ class ShardedArchive:
 
     # --- reading -------------------------------------------------------------------
 
-    def _prepare(self, query: str, exact: bool, match: str) -> tuple[wquery.Query, Stats]:
+    def _prepare(
+        self, query: str, exact: bool, match: str, filters: Filters
+    ) -> tuple[wquery.Query, Stats]:
         q = self._search.parse(query, exact=exact, match=match)  # QueryError here, not on a worker
-        stats = Stats.total(self._each(_task_stats, query, exact, match).values())
+        stats = Stats.total(self._each(_task_stats, query, exact, match, filters).values())
         return q, stats
 
     def _matcher(self, q: wquery.Query, stats: Stats) -> Matcher:
@@ -721,7 +731,7 @@ class ShardedArchive:
         self, query: str, exact: bool, match: str, filters: Filters, sort: str
     ) -> tuple[list[tuple[tuple[Any, ...], float, str]], Matcher]:
         check_sort(sort, query)
-        q, stats = self._prepare(query, exact, match)
+        q, stats = self._prepare(query, exact, match, filters)
         parts = self._each(_task_ranked, query, exact, match, filters, sort, stats)
         merged = list(heapq.merge(*parts.values()))
         return merged, self._matcher(q, stats)
@@ -773,7 +783,7 @@ class ShardedArchive:
             passages = self._fetch([passage_id for _, _, passage_id in window])
             scored = [(passages[i], score) for _, score, i in window if i in passages]
         else:
-            q, stats = self._prepare(query, exact, match)
+            q, stats = self._prepare(query, exact, match, filters)
             parts = self._each(_task_top, query, exact, match, stats, page * limit)
             total = sum(count for count, _ in parts.values())
             merged = heapq.merge(*(rows for _, rows in parts.values()), key=lambda r: r[0])
@@ -856,7 +866,7 @@ class ShardedArchive:
             QueryError: as :meth:`search`.
         """
         filters = Filters.make(source, where)
-        q, stats = self._prepare(query, exact, match)
+        q, stats = self._prepare(query, exact, match, filters)
         locate = self._matcher(q, stats)
         parts = self._each(_task_count, query, exact, match, filters, by, stats, locate)
         groups: dict[Any, list[int]] = {}
