@@ -85,7 +85,12 @@ class _Expanded:
             return matching.NullMatcher()
         if len(terms) == 1:
             return terms[0].matcher(searcher, context)
-        either = query.Or(terms)
+        if context is not None and not context.needs_current:
+            # Scores added up in arrays, a part of the segment at a time (as
+            # Whoosh does for small segments, and faster), in the order of the words.
+            matchers = [term.matcher(searcher, context) for term in terms]
+            return matching.ArrayUnionMatcher(matchers, searcher.doc_count_all(), scored=True)
+        either = query.Or(terms)  # inside a phrase: a union that knows its positions
         either.matcher_type = query.Or.DEFAULT_MATCHER
         return either.matcher(searcher, context)
 

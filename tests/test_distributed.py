@@ -46,13 +46,6 @@ from archive.cli import main
 from archive.distributed import PartialResultsWarning, ShardedArchive, shard_path, stable_shard
 from tests.conftest import CORPORA, DATA, ROOT, write_jsonl
 
-# Dask's nannies and comms warn when a worker is killed or a cluster shuts
-# down under load; only those tests that do so accept these warnings.
-KILL_WARNINGS = [
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore:.*[Ww]orker.*:UserWarning"),
-]
-
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
