@@ -29,6 +29,7 @@ raises :class:`~archive.errors.ClusterError`, naming the extra to install.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import heapq
 import json
@@ -373,9 +374,9 @@ def _task_ranked(
     text: str,
     exact: bool,
     match: str,
+    stats: Stats,
     filters: Filters,
     sort: str,
-    stats: Stats,
 ) -> list[tuple[tuple[Any, ...], float, str]]:
     """Every hit of the shard: (sort key, score, passage id), in order."""
     arc = _shard(path, shard)
@@ -593,9 +594,10 @@ class ShardedArchive:
         else:
             self.shards = shards
             self.profile = profile or Profile()
-            self._create()
         self._search = Searcher(self.profile)
-        self._client, self._cluster = self._connect(client)
+        self._client, self._cluster = self._connect(client)  # before creating anything
+        if not is_sharded(self.path):
+            self._create()
         self._owned = client is None or isinstance(client, str)
         self._workers: list[str] = []
 
@@ -619,9 +621,12 @@ class ShardedArchive:
             try:
                 return distributed.Client(client, timeout=CONNECT_TIMEOUT), None
             except (OSError, TimeoutError, ValueError) as exc:
-                raise ClusterError(
-                    f"cannot reach the Dask scheduler at {client!r}: {exc}"
-                ) from None
+                error = ClusterError(f"cannot reach the Dask scheduler at {client!r}: {exc}")
+            # The Client that failed closes itself when it is collected; collected
+            # here, not later inside the start of another Client, where its closing
+            # waits for that one's thread for ever.
+            gc.collect()
+            raise error
         workers = max(1, min(self.shards, os.cpu_count() or 1))
         cluster = distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
@@ -727,12 +732,38 @@ class ShardedArchive:
     def _matcher(self, q: wquery.Query, stats: Stats) -> Matcher:
         return self._search.matcher(_prune_empty(q, stats.empty_fields()))
 
+    def _scatter(
+        self,
+        fn: Callable[..., Any],
+        query: str,
+        exact: bool,
+        match: str,
+        filters: Filters,
+        *args: Any,
+    ) -> tuple[wquery.Query, Stats, dict[int, Any]]:
+        """Both rounds of a search: every shard's statistics, summed, then ``fn``
+        on every shard with the sums. Sent as one graph, so that the sums go to
+        the scoring tasks without a round trip through the caller (with
+        ``partial``, in two rounds, to leave out the shards that fail)."""
+        if self.partial:
+            q, stats = self._prepare(query, exact, match, filters)
+            return q, stats, self._each(fn, query, exact, match, stats, *args)
+        q = self._search.parse(query, exact=exact, match=match)  # QueryError here, not on a worker
+        parts = [
+            self._submit(_task_stats, s, query, exact, match, filters) for s in range(self.shards)
+        ]
+        total = self._client.submit(Stats.total, parts, pure=False)
+        futures = {
+            s: self._submit(fn, s, query, exact, match, total, *args) for s in range(self.shards)
+        }
+        results = self._gather(futures)
+        return q, total.result(), results
+
     def _ranked(
         self, query: str, exact: bool, match: str, filters: Filters, sort: str
     ) -> tuple[list[tuple[tuple[Any, ...], float, str]], Matcher]:
         check_sort(sort, query)
-        q, stats = self._prepare(query, exact, match, filters)
-        parts = self._each(_task_ranked, query, exact, match, filters, sort, stats)
+        q, stats, parts = self._scatter(_task_ranked, query, exact, match, filters, filters, sort)
         merged = list(heapq.merge(*parts.values()))
         return merged, self._matcher(q, stats)
 
@@ -783,8 +814,7 @@ class ShardedArchive:
             passages = self._fetch([passage_id for _, _, passage_id in window])
             scored = [(passages[i], score) for _, score, i in window if i in passages]
         else:
-            q, stats = self._prepare(query, exact, match, filters)
-            parts = self._each(_task_top, query, exact, match, stats, page * limit)
+            q, stats, parts = self._scatter(_task_top, query, exact, match, filters, page * limit)
             total = sum(count for count, _ in parts.values())
             merged = heapq.merge(*(rows for _, rows in parts.values()), key=lambda r: r[0])
             window_rows = list(merged)[first:last]

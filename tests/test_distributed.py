@@ -529,12 +529,13 @@ def test_worker_killed_mid_search(
     )
     try:
         thread.start()
-        _kill_when_busy(client)
+        killed = _kill_when_busy(client)
         thread.join(120)
     finally:
         _set_delay(client, 0.0)
         _wait_for_workers(client)
     assert_same(expected, result["r"])
+    assert killed not in client.scheduler_info()["workers"]  # replaced by a new one
 
 
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -555,9 +556,10 @@ def test_worker_killed_mid_ingest(client: Any, tmp_path: Path) -> None:
     )
     thread.start()
     time.sleep(0.5)
-    _kill_when_busy(client)
+    killed = _kill_when_busy(client)
     thread.join(180)
     _wait_for_workers(client)
+    assert killed not in client.scheduler_info()["workers"]
     _reports(expected, outcome["report"])
     assert sharded.complete
     for query in ("الله", "قال OR سمع", '"رسول الله"'):
