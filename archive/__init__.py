@@ -12,13 +12,16 @@ from archive.arabic import Profile
 from archive.core import Archive
 from archive.errors import (
     ArchiveError,
+    ClusterError,
     IndexFormatError,
+    IndexLayoutError,
     IndexLockedError,
     IndexNotFoundError,
     IndexStoreError,
     InputError,
     PassageNotFoundError,
     QueryError,
+    ShardUnavailableError,
 )
 from archive.models import (
     CountGroup,
@@ -36,10 +39,12 @@ __version__ = "0.1.0"
 __all__ = [
     "Archive",
     "ArchiveError",
+    "ClusterError",
     "CountGroup",
     "Counts",
     "Hit",
     "IndexFormatError",
+    "IndexLayoutError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexStoreError",
@@ -52,5 +57,6 @@ __all__ = [
     "Profile",
     "QueryError",
     "SearchResults",
+    "ShardUnavailableError",
     "__version__",
 ]

@@ -1,4 +1,5 @@
-"""The ``archive`` command line: a thin layer over :class:`archive.Archive`.
+"""The ``archive`` command line: a thin layer over :class:`archive.Archive` (and
+:class:`archive.distributed.ShardedArchive` for a sharded folder).
 
 Each command makes one library call and formats its result. An
 :class:`~archive.errors.ArchiveError` becomes one line on stderr and exit code 1;
@@ -18,6 +19,7 @@ from typing import Any, TextIO
 from archive import __version__
 from archive.arabic import Profile
 from archive.core import Archive
+from archive.distributed import ShardedArchive, is_sharded, open_archive
 from archive.errors import ArchiveError
 from archive.models import (
     HIT_FIELDS,
@@ -79,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the files' encoding (default: detected: UTF-8, UTF-16 with BOM, Windows-1256)",
     )
+    ingest.add_argument(
+        "--shards",
+        type=_positive,
+        metavar="N",
+        help="create a sharded archive of N shards, searched on Dask (the folder remembers)",
+    )
+    _scheduler(ingest)
     folding = ingest.add_argument_group(
         "folding profile",
         "chosen when the index is created; an existing index keeps its own, and a "
@@ -118,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="KEY=VALUE",
             help="only passages whose metadata KEY has VALUE (repeatable)",
         )
+        _scheduler(sub)
         return sub
 
     search = searching("search", "Search the archive.")
@@ -177,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats = command("stats", "Show figures about the index.")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+def _scheduler(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a sharded archive's Dask scheduler (default: a local cluster)",
+    )
 
 
 #: The output formats of search, kwic and count.
@@ -368,11 +386,27 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _archive(args: argparse.Namespace) -> Archive | ShardedArchive:
+    """The archive a command works on: sharded if the folder is (or ``--shards``)."""
+    if args.command != "ingest":
+        return open_archive(args.index, scheduler=getattr(args, "scheduler", None))
+    if args.shards is not None or args.scheduler is not None or is_sharded(args.index):
+        return ShardedArchive(
+            args.index, shards=args.shards, client=args.scheduler, profile=_profile(args)
+        )
+    return Archive(args.index, profile=_profile(args))
+
+
 def run(args: argparse.Namespace, out: TextIO) -> None:
     """Run one parsed command, writing to ``out``."""
+    with _archive(args) as arc:
+        _command(arc, args, out)
+
+
+def _command(arc: Archive | ShardedArchive, args: argparse.Namespace, out: TextIO) -> None:
     if args.command == "ingest":
         bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar(sys.stderr)
-        report = Archive(args.index, profile=_profile(args)).ingest(
+        report = arc.ingest(
             args.path,
             encoding=args.encoding,
             columns=dict(args.column),
@@ -383,7 +417,6 @@ def run(args: argparse.Namespace, out: TextIO) -> None:
             bar.close()
         out.write(f"{report}\n")
         return
-    arc = Archive(args.index, create=False)
     if args.command in ("search", "kwic", "count"):
         options: dict[str, Any] = {
             "exact": args.exact,

@@ -403,6 +403,7 @@ class Archive:
         columns: Mapping[str, str] | None = None,
         prune: bool = False,
         progress: Callable[[IngestProgress], None] | None = None,
+        keep: Callable[[str], bool] | None = None,
     ) -> IngestReport:
         """Ingest a file or a folder of ``.txt`` and ``.jsonl`` files.
 
@@ -427,6 +428,10 @@ class Archive:
         default, one per core plus one when the input is large enough to pay
         for starting them (:data:`PARALLEL_BYTES`), the platform forks and the
         process runs no other thread; ``workers=1`` indexes in this process.
+
+        ``keep``: for one shard of a sharded archive (:mod:`archive.distributed`):
+        only passages whose id it accepts are written here; every passage is
+        still read and checked, and the others are left to their own shards.
 
         Raises:
             InputError: a missing path, an unreadable or malformed file (names
@@ -483,6 +488,8 @@ class Archive:
                                 )
                             seen[passage.id] = number << 32 | line
                             before.discard(passage.id)
+                            if keep is not None and not keep(passage.id):
+                                continue  # another shard's passage
                             digest = _digest(passage, f"{key}:{line}")
                             if old is not None and old.get("digest") == digest:
                                 unchanged += 1

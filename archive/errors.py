@@ -6,10 +6,13 @@
     ├── InputError (ValueError)       a bad input file or record: .path, .line
     ├── QueryError (ValueError)       an empty or unusable query: .query
     ├── PassageNotFoundError (KeyError)   get() of an unknown id: .passage_id
+    ├── ClusterError                  no Dask, or its scheduler or workers failed
     └── IndexStoreError               a problem with the index folder: .path
         ├── IndexNotFoundError        no index in the folder
         ├── IndexFormatError          built by another analyzer or format version
-        └── IndexLockedError          another writer holds the index
+        ├── IndexLockedError          another writer holds the index
+        ├── IndexLayoutError          sharded or not, and how many shards
+        └── ShardUnavailableError     a shard of a sharded archive: .shard
 
 ``IndexStoreError`` is named so that it does not shadow the built-in
 ``IndexError`` (as Whoosh's own ``whoosh.index.IndexError`` does).
@@ -18,10 +21,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class ArchiveError(Exception):
     """Base class of every error the archive raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled with their attributes, so that they cross to and from worker
+        # processes (Dask) whole: the subclasses' __init__ take other arguments.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[ArchiveError], args: tuple[Any, ...], state: dict[str, Any]) -> ArchiveError:
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
 
 
 class InputError(ArchiveError, ValueError):
@@ -75,3 +91,22 @@ class IndexFormatError(IndexStoreError):
 
 class IndexLockedError(IndexStoreError):
     """Another writer holds the index lock and did not let go in time."""
+
+
+class IndexLayoutError(IndexStoreError):
+    """A sharded archive opened as one index or the other way round, or a number of
+    shards that is not a positive integer or not the one the folder holds."""
+
+
+class ShardUnavailableError(IndexStoreError):
+    """A shard of a sharded archive cannot be read: its folder is missing or
+    damaged, or it failed on every worker that tried it. Names the shard."""
+
+    def __init__(self, message: str, path: str | Path, shard: int):
+        self.shard = shard
+        super().__init__(message, path)
+
+
+class ClusterError(ArchiveError):
+    """Dask is not installed, its scheduler cannot be reached, or its workers kept
+    dying: the sharded archive cannot run."""

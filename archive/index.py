@@ -43,6 +43,7 @@ from archive.analysis import (
 from archive.errors import (
     ArchiveError,
     IndexFormatError,
+    IndexLayoutError,
     IndexLockedError,
     IndexNotFoundError,
     IndexStoreError,
@@ -281,6 +282,11 @@ def _write_format(path: Path, profile: arabic.Profile) -> None:
 _TOC = re.compile(r"^_MAIN_[0-9]+\.toc$")
 
 
+#: The layout record of a sharded archive (:mod:`archive.distributed`): a folder
+#: holding it holds shards, not an index.
+LAYOUT_FILE = "shards.json"
+
+
 #: The record of the files ingested and the hash of each, beside the index.
 MANIFEST_FILE = "files.json"
 
@@ -332,6 +338,12 @@ def open_index(
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise IndexStoreError(f"{folder} is not a folder", folder)
+    if (folder / LAYOUT_FILE).exists():
+        raise IndexLayoutError(
+            f"{folder} holds a sharded archive: open it with "
+            f"archive.distributed.ShardedArchive (the command line does so itself)",
+            folder,
+        )
     if exists(folder):
         stored = _check_format(folder, profile)
         # Whoosh leaves its table of contents open when unpickling the schema

@@ -10,11 +10,13 @@ both as written (folded) and with its clitics taken off, the first weighing more
 from __future__ import annotations
 
 import copy
+import heapq
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
-from whoosh import collectors, qparser, query, scoring
+from whoosh import collectors, matching, qparser, query, scoring
 from whoosh.fields import Schema
 from whoosh.qparser import syntax
 from whoosh.query.terms import MultiTerm
@@ -69,7 +71,42 @@ def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-class Vocalised(MultiTerm):  # type: ignore[misc]  # whoosh is untyped
+class _Expanded:
+    """A query of several words (a prefix, an exact-mode word) scored the same in
+    every segment: the sum of its words' BM25F scores, each with the boost.
+
+    Whoosh's ``MultiTerm`` drops the boost when a segment holds one of the words,
+    and gives a constant score instead of BM25F in a segment of 5,000 documents
+    or fewer holding more than two of them; so the score of a hit depended on
+    the segment (and would depend on the shard) it was in.
+    """
+
+    fieldname: str
+    boost: float
+    _btexts: Callable[[Any], Iterator[bytes]]  # the words, from the query class
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        words = [w for w in self._btexts(searcher.reader()) if w]
+        terms = [query.Term(self.fieldname, w, boost=self.boost) for w in words]
+        if not terms:
+            return matching.NullMatcher()
+        if len(terms) == 1:
+            return terms[0].matcher(searcher, context)
+        if context is not None and not context.needs_current:
+            # Scores added up in arrays, a part of the segment at a time (as
+            # Whoosh does for small segments, and faster), in the order of the words.
+            matchers = [term.matcher(searcher, context) for term in terms]
+            return matching.ArrayUnionMatcher(matchers, searcher.doc_count_all(), scored=True)
+        either = query.Or(terms)  # inside a phrase: a union that knows its positions
+        either.matcher_type = query.Or.DEFAULT_MATCHER
+        return either.matcher(searcher, context)
+
+
+class Prefix(_Expanded, query.Prefix):  # type: ignore[misc]  # whoosh is untyped
+    """``word*``: the words that start with it, each scored (see :class:`_Expanded`)."""
+
+
+class Vocalised(_Expanded, MultiTerm):  # type: ignore[misc]  # whoosh is untyped
     """An exact-mode word: every mark written must stand on the same letter.
 
     Matches the written forms in an exact field whose letters are the word's
@@ -169,9 +206,9 @@ def _alternatives(fieldname: str, words: list[str], termclass: type, boost: floa
         if EXACT_SEPARATOR in word:  # an exact-mode term: the skeleton and the written word
             bare, written = word.split(EXACT_SEPARATOR, 1)
             if termclass is query.Prefix:
-                return query.Prefix(fieldname, bare, boost=boost)
+                return Prefix(fieldname, bare, boost=boost)
             return Vocalised(fieldname, written, boost=boost)
-        return termclass(fieldname, word, boost=boost)
+        return (Prefix if termclass is query.Prefix else termclass)(fieldname, word, boost=boost)
 
     subqueries = [one(word) for word in words]
     return subqueries[0] if len(subqueries) == 1 else query.Or(subqueries)
@@ -475,13 +512,10 @@ class Searcher:
             # the collector then visits every match and counts the total in the
             # same pass; with block skipping, Whoosh ran the whole query a second
             # time to count it (1.5x slower at the median, measured).
-            collector = collectors.TopCollector(limit=page * limit, replace=0, usequality=False)
+            collector = TopCollector(limit=page * limit)
             searcher.search_with_collector(q, collector)
-            results = collector.results()
-            ranked = [
-                (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
-            ]
-            total = len(results)
+            ranked = collector.ranked(searcher)
+            total = collector.total
             locate = self.matcher(q)
         first = 0 if limit is None else (page - 1) * limit
         last = None if limit is None else page * limit
@@ -516,8 +550,7 @@ class Searcher:
         ranked = [
             (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
         ]
-        if sort != "score":
-            ranked = sort_hits(searcher, ranked, sort)
+        ranked = sort_hits(searcher, ranked, sort)
         return ranked, self.matcher(q)
 
 
@@ -574,21 +607,98 @@ def check_sort(sort: str, text: str) -> None:
 
 
 def sort_hits(searcher: Any, ranked: list[tuple[int, float]], sort: str) -> list[tuple[int, float]]:
-    """``ranked`` in source order or by a metadata value (missing values last)."""
+    """``ranked`` in the order ``sort`` names: by score, in source order, or by a
+    metadata value (missing values last); ties in passage id order."""
+    if sort == "score":
+        return by_score(searcher, ranked)
+    return sorted(ranked, key=lambda item: hit_key(searcher.stored_fields(item[0]), item[1], sort))
 
-    def key(item: tuple[int, float]) -> tuple[Any, ...]:
-        fields = searcher.stored_fields(item[0])
-        passage = fields["passage"]
-        if sort == "source":
-            return (passage["source"], fields.get("file", ""), fields.get("line", 0))
-        value = passage["metadata"].get(sort[5:])
-        if value is None:
-            return (2, "", -item[1])
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return (0, value, -item[1])
-        return (1, str(value), -item[1])
 
-    return sorted(ranked, key=key)
+#: Scores are compared to this many decimals when hits are ordered, so that a
+#: score summed in another order (in another segment, or on another shard) ties
+#: with its equal: the order of hits is the same however the index is split.
+SCORE_DECIMALS = 9
+
+
+def tie_score(score: float) -> float:
+    """The score that orders a hit: ``score`` to :data:`SCORE_DECIMALS` decimals."""
+    return round(score, SCORE_DECIMALS)
+
+
+def hit_key(fields: Mapping[str, Any], score: float, sort: str) -> tuple[Any, ...]:
+    """The sort key of a hit from its stored fields: one total order, ties broken
+    by passage id, that an index split into shards reproduces.
+
+    >>> first, second = {"passage": {"id": "b"}}, {"passage": {"id": "a"}}
+    >>> hit_key(first, 1.5, "score") < hit_key(second, 1.0, "score") < hit_key(first, 1.0, "score")
+    True
+    """
+    passage = fields["passage"]
+    pid = passage["id"]
+    if sort == "score":
+        return (-tie_score(score), pid)
+    if sort == "source":
+        return (passage["source"], fields.get("file", ""), fields.get("line", 0), pid)
+    value = passage["metadata"].get(sort[5:])
+    if value is None:
+        return (2, "", -tie_score(score), pid)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value, -tie_score(score), pid)
+    return (1, str(value), -tie_score(score), pid)
+
+
+def by_score(searcher: Any, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """``ranked`` by score, highest first, tied scores in passage id order.
+
+    Whoosh orders ties by document number, which depends on the order of
+    ingest and on which segment or shard a passage is in; the id does not.
+    Only tied hits have their id read.
+    """
+    keys = [tie_score(score) for _, score in ranked]
+    tied = {key for key, n in Counter(keys).items() if n > 1}
+
+    def key(i: int) -> tuple[float, str]:
+        if keys[i] not in tied:
+            return (-keys[i], "")
+        return (-keys[i], str(searcher.stored_fields(ranked[i][0])["id"]))
+
+    return [ranked[i] for i in sorted(range(len(ranked)), key=key)]
+
+
+class TopCollector(collectors.TopCollector):  # type: ignore[misc]  # whoosh is untyped
+    """Whoosh's top-N collector ordered by :func:`tie_score`, that also keeps every
+    document tied with the last one kept, so that ties are broken by passage id.
+    With ``replace=0`` and ``usequality=False`` (see :meth:`Searcher.run`).
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, replace=0, usequality=False)
+
+    def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
+        super().prepare(top_searcher, q, context)
+        self.ties: list[tuple[float, int, float]] = []
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.total += 1
+        items = self.items
+        entry = (tie_score(score), -global_docnum, score)
+        if len(items) < self.limit:
+            heapq.heappush(items, entry)
+        elif entry[0] > items[0][0]:
+            dropped = heapq.heapreplace(items, entry)
+            if dropped[0] == items[0][0]:  # still tied with the last one kept
+                self.ties.append(dropped)
+            else:
+                self.ties = []
+        elif entry[0] == items[0][0]:
+            self.ties.append(entry)
+        return -score
+
+    def ranked(self, searcher: Any) -> list[tuple[int, float]]:
+        """The top ``limit`` ``(docnum, score)`` in order (after :meth:`prepare`
+        and a search)."""
+        found = [(-docnum, score) for _, docnum, score in [*self.items, *self.ties]]
+        return by_score(searcher, found)[: self.limit]
 
 
 def _renamer(names: dict[str, str]) -> Callable[[query.Query], query.Query]:

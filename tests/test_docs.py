@@ -78,7 +78,7 @@ def test_public_namespace_is_one_sorted_all() -> None:
     assert archive.__all__ == sorted(archive.__all__)
     public = {name for name in dir(archive) if not name.startswith("_")}
     modules = {"analysis", "arabic", "cli", "core", "errors", "index", "models"}
-    modules |= {"readers", "search"}
+    modules |= {"distributed", "readers", "search"}
     assert public - modules == set(archive.__all__) - {"__version__"}
 
 
