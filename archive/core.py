@@ -429,6 +429,12 @@ class Archive:
         for starting them (:data:`PARALLEL_BYTES`), the platform forks and the
         process runs no other thread; ``workers=1`` indexes in this process.
 
+        Memory: files are read as streams, never whole; this process holds
+        about 130 bytes for each passage of the call (its id, to tell an id
+        given twice) and each worker process up to :data:`archive.index.POOL_MB`
+        of postings before it spills them to disk (measured on a million
+        passages: 160 MiB here, 407 MiB a worker; ``benchmarks/scale.py``).
+
         ``keep``: for one shard of a sharded archive (:mod:`archive.distributed`):
         only passages whose id it accepts are written here; every passage is
         still read and checked, and the others are left to their own shards.
