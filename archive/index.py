@@ -63,6 +63,12 @@ class _ViewReader:
         self._pos = max(end, start)
         return self._view[start:end].tobytes()
 
+    def peek(self, size: int = 0) -> bytes:
+        """Bytes from the current position without moving it: ``pickle.load``
+        reads ahead with this, so that a small pickle (a posting block's header)
+        costs two calls instead of one a field."""
+        return self._view[self._pos : self._pos + 512].tobytes()
+
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data

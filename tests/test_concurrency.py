@@ -274,6 +274,8 @@ def test_the_memory_map_reader_reads_as_a_file_does(
             assert view.readline(n) == real.readline(n)
         elif op == 3:
             assert view.read() == real.read()
+        elif op == 4 and n % 2:
+            assert view.peek(n) == real.getvalue()[real.tell() : real.tell() + 512]
         else:
             a, b = bytearray(abs(n) % 40), bytearray(abs(n) % 40)
             assert view.readinto(a) == real.readinto(b)
