@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from collections.abc import Callable
@@ -239,6 +240,23 @@ def test_or_query_over_identical_passages_terminates(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["600", "10", "600", "10", "600", "10"]
+
+
+def test_tied_scores_are_ordered_by_passage_id_across_the_page_cut(
+    make_archive: Callable[..., Archive],
+) -> None:
+    ids = [f"p{i:02d}" for i in range(40)]
+    random.Random(5).shuffle(ids)  # ingested in no particular order
+    records = [{"id": i, "text": "سبحان الله وبحمده"} for i in ids]
+    records.append({"id": "top", "text": "سبحان الله سبحان الله وبحمده"})
+    arc = make_archive(records)
+    first = arc.search("سبحان", limit=5)
+    assert [h.passage.id for h in first.hits] == ["top", "p00", "p01", "p02", "p03"]
+    second = arc.search("سبحان", limit=5, page=2)
+    assert [h.passage.id for h in second.hits] == ["p04", "p05", "p06", "p07", "p08"]
+    assert len({h.score for h in second.hits}) == 1
+    every = arc.search("سبحان", limit=None)
+    assert [h.passage.id for h in every.hits] == ["top", *sorted(ids)]
 
 
 def test_results_identical_after_reopening_in_a_new_process(tmp_path: Path) -> None:
