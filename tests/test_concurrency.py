@@ -320,3 +320,29 @@ def test_a_searcher_does_not_copy_the_index_into_memory(tmp_path: Path) -> None:
     # Whoosh's own compound reader copied the index into the process: about
     # `size` bytes more. Reading the memory map leaves it in the file cache.
     assert int(out) < size / 4, (int(out), size)
+
+
+def test_segments_finished_with_lengths_read_once_hold_whoosh_s_lengths(tmp_path: Path) -> None:
+    from whoosh import index as whoosh_index
+
+    texts = ["قال رسول الله " * (i % 7 + 1) + f"كلمة{i}" for i in range(300)]
+    infos = []
+    for name, codec in (("ours", store._WritingCodec()), ("whoosh", None)):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), store.schema())
+        writer = ix.writer(codec=codec) if codec else ix.writer()
+        for i, text in enumerate(texts):
+            writer.add_document(id=str(i), text=text, text_stem=text)
+        writer.commit()
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            infos.append(
+                [
+                    (field, term, info.min_length(), info.max_length(), info.weight())
+                    for field in ("text", "text_stem")
+                    for term, info in reader.iter_field(field)
+                ]
+            )
+        ix.close()
+    assert infos[0] == infos[1]
+    assert len(infos[0]) > 300
