@@ -628,8 +628,10 @@ class ShardedArchive:
             gc.collect()
             raise error
         workers = max(1, min(self.shards, os.cpu_count() or 1))
+        # ":0": the scheduler's HTTP server on a free port. With None it still
+        # takes 8787 and warns when another cluster holds it.
         cluster = distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         return distributed.Client(cluster), cluster
 
