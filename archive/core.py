@@ -65,6 +65,18 @@ def _hashable(value: Any) -> Any:
     )
 
 
+def concordance(query: str, width: int, hits: Callable[[], Iterator[Hit]]) -> Iterator[KwicLine]:
+    """The concordance lines of every hit that ``hits()`` yields, for ``kwic``.
+
+    Raises:
+        QueryError: ``width`` is not a positive integer (before any search).
+    """
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise QueryError(f"width must be a positive integer, not {width!r}", query)
+    for hit in hits():
+        yield from kwic_lines(hit, width)
+
+
 def kwic_lines(hit: Hit, width: int) -> Iterator[KwicLine]:
     """The concordance lines of one hit, ``width`` characters of context each side."""
     p = hit.passage
@@ -319,12 +331,13 @@ class Archive:
         Raises:
             QueryError: as :meth:`search`, or a ``width`` that is not a positive integer.
         """
-        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-            raise QueryError(f"width must be a positive integer, not {width!r}", query)
-        for hit in self.hits(
-            query, exact=exact, match=match, source=source, where=where, sort=sort
-        ):
-            yield from kwic_lines(hit, width)
+        yield from concordance(
+            query,
+            width,
+            lambda: self.hits(
+                query, exact=exact, match=match, source=source, where=where, sort=sort
+            ),
+        )
 
     def count(
         self,

@@ -47,7 +47,7 @@ from whoosh import searching
 
 from archive import index as store
 from archive.arabic import Profile
-from archive.core import Archive, _hashable, kwic_lines
+from archive.core import Archive, _hashable, concordance
 from archive.errors import (
     ArchiveError,
     ClusterError,
@@ -874,12 +874,13 @@ class ShardedArchive:
         Raises:
             QueryError: as :meth:`search`, or a ``width`` that is not a positive integer.
         """
-        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-            raise QueryError(f"width must be a positive integer, not {width!r}", query)
-        for hit in self.hits(
-            query, exact=exact, match=match, source=source, where=where, sort=sort
-        ):
-            yield from kwic_lines(hit, width)
+        yield from concordance(
+            query,
+            width,
+            lambda: self.hits(
+                query, exact=exact, match=match, source=source, where=where, sort=sort
+            ),
+        )
 
     def count(
         self,
