@@ -1,4 +1,4 @@
-"""archive: a searchable digital archive of Arabic passages on Whoosh.
+"""archive: a searchable digital archive of Arabic passages.
 
 Open or create an index with :class:`Archive`, ingest passages, search them::
 
@@ -33,6 +33,7 @@ from archive.models import (
     Passage,
     SearchResults,
 )
+from archive.sharded import ShardedArchive, open_archive
 
 __version__ = "0.1.0"
 
@@ -58,5 +59,7 @@ __all__ = [
     "QueryError",
     "SearchResults",
     "ShardUnavailableError",
+    "ShardedArchive",
     "__version__",
+    "open_archive",
 ]

@@ -1,5 +1,6 @@
 """The ``archive`` command line: a thin layer over :class:`archive.Archive` (and
-:class:`archive.distributed.ShardedArchive` for a sharded folder).
+:class:`archive.ShardedArchive` for a sharded folder), opened by
+:func:`archive.open_archive`.
 
 Each command makes one library call and formats its result. An
 :class:`~archive.errors.ArchiveError` becomes one line on stderr and exit code 1;
@@ -19,7 +20,7 @@ from typing import Any, TextIO
 from archive import __version__
 from archive.arabic import Profile
 from archive.core import Archive
-from archive.distributed import ShardedArchive, is_sharded, open_archive
+from archive.engines import ENGINES
 from archive.errors import ArchiveError
 from archive.models import (
     HIT_FIELDS,
@@ -30,6 +31,7 @@ from archive.models import (
     Passage,
     SearchResults,
 )
+from archive.sharded import open_archive
 
 DEFAULT_INDEX = "index"
 
@@ -80,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--encoding",
         metavar="NAME",
         help="the files' encoding (default: detected: UTF-8, UTF-16 with BOM, Windows-1256)",
+    )
+    ingest.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="the search engine of a new index (default: whoosh; the folder remembers)",
     )
     ingest.add_argument(
         "--shards",
@@ -386,15 +393,18 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _archive(args: argparse.Namespace) -> Archive | ShardedArchive:
+def _archive(args: argparse.Namespace) -> Archive:
     """The archive a command works on: sharded if the folder is (or ``--shards``)."""
     if args.command != "ingest":
         return open_archive(args.index, scheduler=getattr(args, "scheduler", None))
-    if args.shards is not None or args.scheduler is not None or is_sharded(args.index):
-        return ShardedArchive(
-            args.index, shards=args.shards, client=args.scheduler, profile=_profile(args)
-        )
-    return Archive(args.index, profile=_profile(args))
+    return open_archive(
+        args.index,
+        create=True,
+        engine=args.engine,
+        profile=_profile(args),
+        shards=args.shards,
+        scheduler=args.scheduler,
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO) -> None:
@@ -403,7 +413,7 @@ def run(args: argparse.Namespace, out: TextIO) -> None:
         _command(arc, args, out)
 
 
-def _command(arc: Archive | ShardedArchive, args: argparse.Namespace, out: TextIO) -> None:
+def _command(arc: Archive, args: argparse.Namespace, out: TextIO) -> None:
     if args.command == "ingest":
         bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar(sys.stderr)
         report = arc.ingest(

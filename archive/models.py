@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -386,3 +386,41 @@ class Counts:
             "occurrences": self.occurrences,
             "groups": [attrs.asdict(g) for g in self.groups],
         }
+
+
+def count_key(passage: Passage, by: str | None) -> Any:
+    """The group of a passage in a count ``by`` source, title or a metadata key
+    (a list or dict value as its JSON text, so that it can be a dict key)."""
+    if by is None:
+        key = None
+    elif by in ("source", "title"):
+        key = getattr(passage, by)
+    else:
+        key = passage.metadata.get(by)
+    if isinstance(key, (list, dict)):
+        return json.dumps(key, ensure_ascii=False, sort_keys=True)
+    return key
+
+
+def tally(
+    passages: Iterable[Passage], by: str | None, locate: Callable[[str], tuple[Span, ...]]
+) -> dict[Any, tuple[int, int]]:
+    """Passages and occurrences (highlighted words) of matching passages, by group."""
+    groups: dict[Any, tuple[int, int]] = {}
+    for passage in passages:
+        key = count_key(passage, by)
+        count, occurrences = groups.get(key, (0, 0))
+        groups[key] = (count + 1, occurrences + len(locate(passage.text)))
+    return groups
+
+
+def counts(query: str, by: str | None, groups: Mapping[Any, tuple[int, int]]) -> Counts:
+    """The :class:`Counts` of tallied groups, largest first."""
+    ordered = sorted(groups.items(), key=lambda kv: (-kv[1][0], str(kv[0])))
+    return Counts(
+        query=query,
+        by=by,
+        passages=sum(p for p, _ in groups.values()),
+        occurrences=sum(o for _, o in groups.values()),
+        groups=tuple(CountGroup(key=k, passages=p, occurrences=o) for k, (p, o) in ordered),
+    )

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive import Archive, ArchiveError, IndexLockedError
-from archive import index as store
+from archive.engines.whoosh import store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,7 +174,7 @@ def test_searches_in_other_threads_go_on_during_an_ingest_in_this_one(tmp_path: 
 def test_a_second_writer_waits_for_the_first(tmp_path: Path) -> None:
     index, _ = _old_state(tmp_path)
     first = Archive(index)
-    holder = store.writer(first._ix, first.path)
+    holder = store.writer(first.engine.ix, first.path)
     release = threading.Timer(1.0, holder.cancel)
     release.start()
     try:
@@ -193,8 +193,8 @@ def test_a_second_writer_gives_up_with_a_clear_error(
 ) -> None:
     index, _ = _old_state(tmp_path)
     holder_script = (
-        "import sys, time; from archive import Archive; from archive import index as store\n"
-        "arc = Archive(sys.argv[1]); w = store.writer(arc._ix, arc.path)\n"
+        "import sys, time; from archive import Archive; from archive.engines.whoosh import store\n"
+        "arc = Archive(sys.argv[1]); w = store.writer(arc.engine.ix, arc.path)\n"
         "print('locked', flush=True); time.sleep(30)\n"
     )
     holder = subprocess.Popen(
@@ -224,7 +224,7 @@ def test_a_searcher_opened_while_a_commit_removes_its_files_is_opened_again(
 ) -> None:
     index, _ = _old_state(tmp_path)
     arc = Archive(index, create=False)
-    real = type(arc._ix).searcher
+    real = type(arc.engine.ix).searcher
     calls: list[int] = []
 
     def racing(self: object, **kwargs: object) -> object:
@@ -233,7 +233,7 @@ def test_a_searcher_opened_while_a_commit_removes_its_files_is_opened_again(
             raise FileNotFoundError(2, "No such file or directory", str(index / "MAIN_x.seg"))
         return real(self, **kwargs)
 
-    monkeypatch.setattr(type(arc._ix), "searcher", racing)
+    monkeypatch.setattr(type(arc.engine.ix), "searcher", racing)
     assert arc.search("مشترك").total == OLD
     assert len(calls) == 3
 
@@ -247,7 +247,7 @@ def test_an_index_that_stays_unreadable_is_a_clear_error(
     def broken(self: object, **kwargs: object) -> object:
         raise PermissionError(13, "Permission denied", str(index / "MAIN_x.seg"))
 
-    monkeypatch.setattr(type(arc._ix), "searcher", broken)
+    monkeypatch.setattr(type(arc.engine.ix), "searcher", broken)
     monkeypatch.setattr(store, "OPEN_ATTEMPTS", 3)
     with pytest.raises(
         ArchiveError, match=f"cannot read the index at {index}: .*Permission denied"

@@ -28,7 +28,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import archive.distributed as dist
 from archive import (
     Archive,
     ArchiveError,
@@ -43,7 +42,7 @@ from archive import (
 )
 from archive.arabic import TOKEN_PATTERN
 from archive.cli import main
-from archive.distributed import PartialResultsWarning, ShardedArchive, shard_path, stable_shard
+from archive.sharded import PartialResultsWarning, ShardedArchive, shard_path, stable_shard
 from tests.conftest import CORPORA, DATA, ROOT, write_jsonl
 
 
@@ -392,7 +391,9 @@ def test_reopen_and_layout_errors(client: Any, tmp_path: Path) -> None:
 
 def test_bad_scheduler_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr(dist, "CONNECT_TIMEOUT", "1s")
+    import archive.sharded.engine
+
+    monkeypatch.setattr(archive.sharded.engine, "CONNECT_TIMEOUT", "1s")
     with pytest.raises(ClusterError, match="nonsense"):
         ShardedArchive(tmp_path / "a", shards=2, client="nonsense")
     with pytest.raises(ClusterError, match=re.escape("tcp://127.0.0.1:9")):
@@ -413,7 +414,7 @@ def test_importing_needs_no_dask() -> None:
         "        if name.split('.')[0] in ('dask', 'distributed'):\n"
         "            raise ImportError(name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import archive, archive.distributed, archive.cli\n"
+        "import archive, archive.sharded, archive.cli\n"
         "print('ok')\n"
     )
     done = subprocess.run(
@@ -508,10 +509,21 @@ def _wait_for_workers(client: Any, n: int = 2) -> None:
 
 
 def _set_delay(client: Any, seconds: float) -> None:
-    def set_it(value: float) -> None:
-        import archive.distributed
+    """Make every shard task on the workers sleep first (0: as they were), so that
+    one can be killed in the middle of a search."""
 
-        archive.distributed.DELAY = value
+    def set_it(value: float) -> None:
+        from archive.sharded import tasks
+
+        cache = tasks.ShardCache
+        real = cache.__dict__.get("real_snapshots", cache.snapshots)
+        cache.real_snapshots = real  # type: ignore[attr-defined]
+
+        def slow(self: Any, path: str, shard: int) -> Any:
+            time.sleep(value)
+            return real(self, path, shard)
+
+        cache.snapshots = slow if value else real  # type: ignore[method-assign]
 
     client.run(set_it, seconds)
 
@@ -567,10 +579,10 @@ def test_worker_killed_mid_ingest(client: Any, tmp_path: Path) -> None:
     sharded.close()
 
 
-def _forget_open_shards() -> None:
-    import archive.distributed
+def _forget_open_shards(dask_worker: Any) -> None:
+    from archive.sharded.tasks import PLUGIN
 
-    archive.distributed._OPEN.clear()
+    dask_worker.plugins[PLUGIN].cache.close()
 
 
 def test_unavailable_shard_is_named(client: Any, tmp_path: Path) -> None:

@@ -77,8 +77,8 @@ def test_every_code_point_the_code_folds_has_a_row() -> None:
 def test_public_namespace_is_one_sorted_all() -> None:
     assert archive.__all__ == sorted(archive.__all__)
     public = {name for name in dir(archive) if not name.startswith("_")}
-    modules = {"analysis", "arabic", "cli", "core", "errors", "index", "models"}
-    modules |= {"distributed", "readers", "search"}
+    modules = {"arabic", "cli", "core", "engine", "engines", "errors", "ingest", "models"}
+    modules |= {"query", "readers", "sharded"}
     assert public - modules == set(archive.__all__) - {"__version__"}
 
 

@@ -1,10 +1,16 @@
-"""The on-disk index: Whoosh schema, format record, opening, creating and locking.
+"""The Whoosh index on disk: schema, format record, opening, creating, writers.
 
 An archive index is a folder holding a Whoosh index and ``archive.json``, the
-format record: the index format number, the analyzer's identity and its
-version. Both are checked on open; an index built by another analyzer or
-format is refused with :class:`~archive.errors.IndexFormatError`, which says to
-rebuild it, instead of a ``ModuleNotFoundError`` from deep inside Whoosh.
+format record: the engine, the index format number, the analyzer's identity and
+the analysis version. All are checked on open; an index built by another
+analyzer or format is refused with :class:`~archive.errors.IndexFormatError`,
+which says to rebuild it, instead of a ``ModuleNotFoundError`` from deep inside
+Whoosh.
+
+Two changes to Whoosh's own classes, both in this module: segments are read
+from the memory map instead of a private copy (:func:`install`, done when an
+engine opens, not at import), and new segments are finished with each field's
+lengths read once (:class:`_WritingCodec`).
 """
 
 from __future__ import annotations
@@ -32,20 +38,12 @@ from whoosh.multiproc import MpWriter
 from whoosh.util.numeric import byte_to_length
 
 from archive import arabic
-from archive.analysis import (
-    ANALYSIS_VERSION,
-    ANALYZER_NAME,
-    EXACT,
-    LIGHT,
-    SEARCH,
-    STEM,
-    SURFACE,
-    arabic_analyzer,
-)
+from archive.arabic.analysis import ANALYSIS_VERSION, LIGHT, SEARCH, STEM
+from archive.engine import FIELDS
+from archive.engines.whoosh.analysis import ANALYZER_NAME, arabic_analyzer
 from archive.errors import (
     ArchiveError,
     IndexFormatError,
-    IndexLayoutError,
     IndexLockedError,
     IndexNotFoundError,
     IndexStoreError,
@@ -124,8 +122,28 @@ class _SharedBufferFile(BufferFile):  # type: ignore[misc]  # whoosh is untyped
         return _SharedBufferFile(self._buf[position : position + length], name=name or self._name)
 
 
-# Whoosh's compound storage makes its part files with this module-level name.
-compound.BufferFile = _SharedBufferFile
+#: The Whoosh release these changes were written against: its classes are
+#: replaced or subclassed here, so another release is refused.
+WHOOSH_VERSION = (2, 7, 5)
+
+
+def install() -> None:
+    """Make Whoosh's compound storage read segments from the memory map
+    (:class:`_SharedBufferFile`). Idempotent; done when a Whoosh engine opens.
+
+    Raises:
+        ArchiveError: the installed Whoosh is not the pinned release.
+    """
+    import whoosh
+
+    if tuple(whoosh.__version__) != WHOOSH_VERSION:
+        raise ArchiveError(
+            f"the Whoosh engine needs whoosh-reloaded "
+            f"{'.'.join(map(str, WHOOSH_VERSION))}, not "
+            f"{'.'.join(map(str, whoosh.__version__))}: pip install 'whoosh-reloaded==2.7.5'"
+        )
+    # Whoosh's compound storage makes its part files with this module-level name.
+    compound.BufferFile = _SharedBufferFile
 
 
 class _FinishingPerDocReader(W3PerDocReader):  # type: ignore[misc]  # whoosh is untyped
@@ -167,7 +185,11 @@ class _WritingCodec(W3Codec):  # type: ignore[misc]  # whoosh is untyped
 
 
 #: The layout of the fields in the index; bumped when the schema changes.
-FORMAT_VERSION = 4
+#: 5: the analyzer moved to :mod:`archive.engines.whoosh.analysis`.
+FORMAT_VERSION = 5
+
+#: The engine's name, recorded in the format record.
+ENGINE = "whoosh"
 
 #: The name of the format record inside an index folder.
 FORMAT_FILE = "archive.json"
@@ -188,44 +210,6 @@ POOL_MB = 256
 META_SEPARATOR = "\x1e"
 
 
-def meta_terms(metadata: dict[str, Any]) -> list[str]:
-    """The ``key=value`` terms of a passage's scalar metadata (list items each).
-
-    >>> meta_terms({"volume": 1, "book": "البخاري", "tags": ["فقه", "صلاة"], "x": None})
-    ['volume=1', 'book=البخاري', 'tags=فقه', 'tags=صلاة']
-    """
-    terms = []
-    for key, value in metadata.items():
-        for item in value if isinstance(value, list) else [value]:
-            text = meta_value(item)
-            if text is not None:
-                terms.append(f"{key}={text}")
-    return terms
-
-
-def meta_value(value: Any) -> str | None:
-    """How a scalar metadata value is written in a ``key=value`` term."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    return None
-
-
-#: The searchable text fields, in the order of their weight.
-TEXT_FIELDS = ("title", "caption", "text")
-
-#: The field that exact mode searches in place of each text field.
-EXACT_FIELDS = {name: f"{name}_exact" for name in TEXT_FIELDS}
-
-#: The fields that hold the stems of their words beside them (at a stem's
-#: weight, :data:`archive.analysis.STEM_BOOST`).
-STEMMED_FIELDS = ("title", "text")
-
-#: The light-stem twin of the title and body, for ``match="any"``.
-STEM_FIELDS = {"title": "title_stem", "text": "text_stem"}
-
-
 def text_field(mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> TEXT:
     """A searchable text field with the archive's analyzer in one of its modes.
 
@@ -238,11 +222,10 @@ def text_field(mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> 
 def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
     """The schema of an archive index with a folding profile.
 
-    Each text field is indexed folded for search and as written for exact
-    mode; title and body also hold each word's stems (clitics taken off) at the
-    word's position, and have a twin of light stems for ``match="any"``. The whole passage is
-    stored once, as a dict, in ``passage``; ``digest`` is a hash of it, to tell
-    unchanged passages on re-ingest.
+    The searchable fields are :data:`archive.engine.FIELDS`, each with the
+    archive's analyzer in its mode. The whole passage is stored once, as a dict,
+    in ``passage``; ``digest`` is a hash of it, to tell unchanged passages on
+    re-ingest.
     """
     fields: dict[str, Any] = {
         "id": ID(unique=True, stored=True),
@@ -254,17 +237,15 @@ def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
         "digest": STORED(),
         "passage": STORED(),
     }
-    for name in TEXT_FIELDS:
-        fields[name] = text_field(SURFACE if name in STEMMED_FIELDS else SEARCH, profile)
-        fields[EXACT_FIELDS[name]] = text_field(EXACT, profile)
-    for stem in STEM_FIELDS.values():
-        fields[stem] = text_field(LIGHT, profile)
+    for name, (_, mode) in FIELDS.items():
+        fields[name] = text_field(mode, profile)
     return Schema(**fields)
 
 
 def format_record(profile: arabic.Profile = arabic.DEFAULT) -> dict[str, Any]:
     """What ``archive.json`` says: the format, the analyzer and the folding profile."""
     return {
+        "engine": ENGINE,
         "format": FORMAT_VERSION,
         "analyzer": ANALYZER_NAME,
         "analysis_version": ANALYSIS_VERSION,
@@ -328,11 +309,6 @@ def _write_format(path: Path, profile: arabic.Profile) -> None:
 _TOC = re.compile(r"^_MAIN_[0-9]+\.toc$")
 
 
-#: The layout record of a sharded archive (:mod:`archive.distributed`): a folder
-#: holding it holds shards, not an index.
-LAYOUT_FILE = "shards.json"
-
-
 #: The record of the files ingested and the hash of each, beside the index.
 MANIFEST_FILE = "files.json"
 
@@ -384,12 +360,7 @@ def open_index(
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise IndexStoreError(f"{folder} is not a folder", folder)
-    if (folder / LAYOUT_FILE).exists():
-        raise IndexLayoutError(
-            f"{folder} holds a sharded archive: open it with "
-            f"archive.distributed.ShardedArchive (the command line does so itself)",
-            folder,
-        )
+    install()
     if exists(folder):
         stored = _check_format(folder, profile)
         # Whoosh leaves its table of contents open when unpickling the schema

@@ -1,0 +1,231 @@
+"""The Whoosh engine: an archive folder as one Whoosh index, behind the engine seam."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+from whoosh import scoring
+
+from archive import ingest
+from archive.arabic import Profile
+from archive.engine import FIELDS, IngestOptions, Ranking, Record, Request
+from archive.engines.whoosh import search, store
+from archive.engines.whoosh.search import GlobalSearcher, Stats
+from archive.models import IngestProgress, IngestReport, Passage, tally
+from archive.query.filters import meta_terms
+
+#: Passages read at a time when counting.
+TALLY_BATCH = 500
+
+
+def _passage(fields: Mapping[str, Any]) -> Passage:
+    return Passage.from_dict(fields["passage"])
+
+
+def _record(fields: Mapping[str, Any]) -> Record:
+    return Record(
+        id=str(fields["id"]),
+        file=str(fields.get("file", "")),
+        line=int(fields.get("line", 0)),
+        digest=str(fields.get("digest", "")),
+    )
+
+
+class WhooshEngine:
+    """One Whoosh index in an archive folder (:mod:`archive.engines.whoosh.store`).
+
+    Raises:
+        IndexNotFoundError: ``create`` is false and no index is there.
+        IndexFormatError: the index was built by an incompatible version or profile.
+        IndexStoreError: ``path`` is not a folder, or cannot be written.
+    """
+
+    name = "whoosh"
+
+    def __init__(self, path: Path, *, create: bool = True, profile: Profile | None = None) -> None:
+        self.path = path
+        self.ix, self.profile = store.open_index(path, create=create, profile=profile)
+        self._weighting = scoring.BM25F()
+
+    def snapshot(self) -> WhooshSnapshot:
+        return WhooshSnapshot(store.searcher(self.ix, self.path, self._weighting), self.ix)
+
+    def writer(self, *, procs: int = 1) -> WhooshWriter:
+        return WhooshWriter(self.ix, self.path, store.writer(self.ix, self.path, procs=procs))
+
+    def manifest(self) -> dict[str, str]:
+        return store.read_manifest(self.path)
+
+    def ingest(
+        self,
+        source: Path,
+        options: IngestOptions,
+        progress: Callable[[IngestProgress], None] | None = None,
+        keep: Callable[[str], bool] | None = None,
+    ) -> IngestReport:
+        return ingest.run(self, source, options, progress, keep)
+
+    def total_statistics(self, parts: Iterable[Any]) -> Stats:
+        return Stats.total(parts)
+
+    def info(self) -> dict[str, Any]:
+        size = 0
+        for file in self.path.iterdir():
+            with contextlib.suppress(FileNotFoundError):  # merged away by another writer
+                if file.is_file():
+                    size += file.stat().st_size
+        return {"bytes": size, **store.format_record(self.profile)}
+
+    def close(self) -> None:
+        pass
+
+
+class WhooshSnapshot:
+    """A Whoosh searcher: one committed state of the index."""
+
+    def __init__(self, searcher: Any, ix: Any) -> None:
+        self._searcher = searcher
+        self.ix = ix
+
+    def count(self) -> int:
+        return int(self._searcher.doc_count())
+
+    def get(self, ids: Sequence[str]) -> list[Passage | None]:
+        found = [self._searcher.document(id=str(i)) for i in ids]
+        return [None if fields is None else _passage(fields) for fields in found]
+
+    def load(self, refs: Sequence[Any]) -> list[Passage | None]:
+        stored = self._searcher.stored_fields
+        return [_passage(stored(docnum)) for docnum in refs]
+
+    def batch(self, start: int, count: int) -> tuple[list[Passage], int | None]:
+        reader = self._searcher.reader()
+        everything = reader.doc_count_all()
+        end = min(start + count, everything)
+        rows = [
+            _passage(reader.stored_fields(docnum))
+            for docnum in range(start, end)
+            if not reader.is_deleted(docnum)
+        ]
+        return rows, (end if end < everything else None)
+
+    def passages(self) -> Iterator[Passage]:
+        for fields in self._searcher.all_stored_fields():
+            yield _passage(fields)
+
+    def sources(self) -> frozenset[str]:
+        return frozenset(term.decode("utf-8") for term in self._searcher.lexicon("source"))
+
+    def search(self, request: Request, stats: Stats | None = None) -> Ranking:
+        searcher = self._searcher
+        if stats is not None:
+            searcher = GlobalSearcher(
+                searcher.reader(), stats, weighting=searcher.weighting, fromindex=self.ix
+            )
+        return search.search(searcher, request)
+
+    def tally(
+        self,
+        request: Request,
+        by: str | None,
+        locate: Callable[[str], tuple[tuple[int, int], ...]],
+        stats: Stats | None = None,
+    ) -> dict[Any, tuple[int, int]]:
+        refs = [hit.ref for hit in self.search(attrs.evolve(request, limit=None), stats).hits]
+        groups: dict[Any, tuple[int, int]] = {}
+        for at in range(0, len(refs), TALLY_BATCH):
+            loaded = self.load(refs[at : at + TALLY_BATCH])
+            part = tally((p for p in loaded if p is not None), by, locate)
+            for key, (count, occurrences) in part.items():
+                before = groups.get(key, (0, 0))
+                groups[key] = (before[0] + count, before[1] + occurrences)
+        return groups
+
+    def statistics(self, request: Request) -> Stats:
+        reader = self._searcher.reader()
+        terms = search.scored_terms(search.compile_query(request.plan.root), reader)
+        fq = search.filter_query(request.filters)
+        if fq is not None:  # not scored, but Whoosh makes scorers for it all the same
+            terms |= search.scored_terms(fq, reader)
+        return Stats(
+            doc_count_all=int(reader.doc_count_all()),
+            field_length={
+                name: int(reader.field_length(name))
+                for name in reader.schema.names()
+                if reader.schema[name].scorable
+            },
+            doc_frequency={
+                (name, btext): int(reader.doc_frequency(name, btext)) for name, btext in terms
+            },
+        )
+
+    def is_latest(self) -> bool:
+        return bool(self._searcher.up_to_date())
+
+    def record(self, passage_id: str) -> Record | None:
+        fields = self._searcher.document(id=passage_id)
+        return None if fields is None else _record(fields)
+
+    def records(self, file: str) -> list[Record]:
+        return [_record(fields) for fields in self._searcher.documents(file=file)]
+
+    def held(self, file: str) -> int:
+        return sum(1 for _ in self._searcher.document_numbers(file=file))
+
+    def files(self) -> list[str]:
+        return [term.decode("utf-8") for term in self._searcher.lexicon("file")]
+
+    def close(self) -> None:
+        self._searcher.close()
+
+
+class WhooshWriter:
+    """A Whoosh writer (one process, or worker processes) holding the write lock."""
+
+    def __init__(self, ix: Any, path: Path, writer: Any) -> None:
+        self.ix = ix
+        self._path = path
+        self._writer = writer
+        self._changed = False
+
+    @staticmethod
+    def _document(passage: Passage, record: Record) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": passage.id,
+            "source": passage.source,
+            "file": record.file,
+            "line": record.line,
+            "digest": record.digest,
+            "passage": passage.to_dict(),
+            "meta": store.META_SEPARATOR.join(meta_terms(passage.metadata)),
+        }
+        for name, (attribute, _) in FIELDS.items():
+            doc[name] = getattr(passage, attribute)
+        return doc
+
+    def add(self, passage: Passage, record: Record) -> None:
+        self._writer.add_document(**self._document(passage, record))
+        self._changed = True
+
+    def update(self, passage: Passage, record: Record) -> None:
+        self._writer.update_document(**self._document(passage, record))
+        self._changed = True
+
+    def delete(self, passage_id: str) -> None:
+        self._writer.delete_by_term("id", passage_id)
+        self._changed = True
+
+    def commit(self, manifest: Mapping[str, str] | None) -> None:
+        if self._changed:
+            self._writer.commit()
+        else:
+            store.discard(self._writer, self.ix, self._path)
+        if manifest is not None:
+            store.write_manifest(self._path, dict(manifest))
+
+    def cancel(self) -> None:
+        store.discard(self._writer, self.ix, self._path)

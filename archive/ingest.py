@@ -1,0 +1,279 @@
+"""Planning an ingest: which files to read, which passages are new, changed,
+unchanged or gone, and the duplicate ids; the same for every engine.
+
+:func:`run` reads the input with :mod:`archive.readers`, compares each passage
+with what the engine's last commit holds (:class:`archive.engine.Record`: file,
+line and a digest of its content), and sends the differences to the engine's
+:class:`~archive.engine.Writer`, which commits them at once with the hash of
+each file read (the manifest), or not at all. Files whose bytes are unchanged
+since their last ingest are not read again, only counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from archive.engine import Engine, IngestOptions, Record, Snapshot, Writer
+from archive.errors import ArchiveError, InputError
+from archive.models import IngestProgress, IngestReport, Passage
+from archive.readers import ReadOptions, find_files, passages
+
+
+def _digest(passage: Passage, file: str) -> str:
+    """A hash of the passage and the file it came from, to tell it unchanged."""
+    data = json.dumps([file, passage.to_dict()], ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+#: Input of at least this many bytes is indexed by worker processes. Below it,
+#: starting them costs more than they save.
+PARALLEL_BYTES = 2_000_000
+
+
+def _workers_for(size: int) -> int:
+    """How many worker processes an ingest of ``size`` bytes of input should use."""
+    cores = os.cpu_count() or 1
+    forks = multiprocessing.get_all_start_methods()[0] == "fork"  # the platform's default
+    if (
+        cores < 2
+        or not forks
+        or multiprocessing.get_start_method(allow_none=True) not in (None, "fork")
+        or threading.active_count() > 1  # forking a process with threads can deadlock
+    ):
+        return 1
+    # One worker more than cores: measured 2.5x faster than one process on two
+    # cores, against 1.4x with one worker per core (benchmarks/ingest_search.py).
+    return cores + 1 if size >= PARALLEL_BYTES else 1
+
+
+class _Meter:
+    """Counts what an ingest has read and reports it to a progress callback."""
+
+    EVERY = 1000
+
+    def __init__(
+        self,
+        files: list[tuple[Path, str]],
+        report: Callable[[IngestProgress], None] | None,
+        started: float,
+    ) -> None:
+        self.report = report
+        self.started = started
+        self.total = sum(_size(file) for file, _ in files)
+        self.bytes = 0
+        self.count = 0
+
+    def read(self, size: int) -> None:
+        self.bytes += size
+
+    def skip(self, file: Path, passages_count: int) -> None:
+        self.bytes += _size(file)
+        self.count += passages_count
+        self._tell()
+
+    def passage(self) -> None:
+        self.count += 1
+        if self.count % self.EVERY == 0:
+            self._tell()
+
+    def done(self) -> None:
+        self.bytes = max(self.bytes, self.total)
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.report is not None:
+            self.report(
+                IngestProgress(
+                    passages=self.count,
+                    bytes_read=self.bytes,
+                    bytes_total=self.total,
+                    seconds=time.perf_counter() - self.started,
+                )
+            )
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
+
+
+def _file_hash(file: Path, origin: str, options: ReadOptions) -> str:
+    """A hash of a file's bytes and of how it is read, to skip it when unchanged."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((origin, options)).encode("utf-8"))
+    try:
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file) from exc
+    return digest.hexdigest()
+
+
+def _place(files: list[tuple[Path, str]], where: int) -> str:
+    """Where an ingest read an id, from its ``file number << 32 | line``."""
+    return f"{files[where >> 32][0]}:{where & 0xFFFFFFFF}"
+
+
+def run(
+    engine: Engine,
+    path: Path,
+    options: IngestOptions,
+    progress: Callable[[IngestProgress], None] | None = None,
+    keep: Callable[[str], bool] | None = None,
+) -> IngestReport:
+    """Ingest ``path`` into ``engine``: see :meth:`archive.Archive.ingest`.
+
+    ``keep``: for one shard of a sharded archive: only passages whose id it
+    accepts are written here; every passage is still read and checked, and the
+    others are left to their own shards.
+
+    Raises:
+        InputError: a missing path, an unreadable or malformed file (names the
+            file and line), or an id given twice.
+        IndexLockedError: another writer held the index for too long.
+        ArchiveError: the index cannot be written.
+    """
+    started = time.perf_counter()
+    files, skipped = find_files(path)
+    meter = _Meter(files, progress, started)
+    read = ReadOptions(encoding=options.encoding, columns=options.columns, on_bytes=meter.read)
+    procs = options.workers if options.workers is not None else _workers_for(meter.total)
+    tally = _Tally()
+    writer = engine.writer(procs=procs)
+    try:
+        # Decide against the state this writer holds the lock on, not an older
+        # one: another process may have committed meanwhile.
+        snapshot = engine.snapshot()
+        try:
+            known = engine.manifest()
+            hashes = _plan(snapshot, writer, files, read, known, meter, tally, keep)
+            if options.prune:
+                tally.removed += _prune(snapshot, writer, Path(path), files, tally.seen)
+        finally:
+            snapshot.close()
+        meter.done()
+        changed = hashes.keys() - known.keys() or any(
+            known[k] != h for k, h in hashes.items() if k in known
+        )
+        writer.commit({**known, **hashes} if changed else None)
+    except BaseException as exc:
+        writer.cancel()
+        if isinstance(exc, OSError):
+            raise ArchiveError(f"cannot write the index at {engine.path}: {exc}") from exc
+        raise
+    return IngestReport(
+        files=tuple(origin for _, origin in files),
+        added=tally.added,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        removed=tally.removed,
+        skipped=tuple(skipped),
+        seconds=time.perf_counter() - started,
+    )
+
+
+class _Tally:
+    """What an ingest did, and every id it read with where it read it (file
+    number << 32 | line), to tell an id given twice. An int rather than a
+    "file:line" string: on a million passages this dict is the ingest's largest
+    memory."""
+
+    def __init__(self) -> None:
+        self.added = self.updated = self.unchanged = self.removed = 0
+        self.seen: dict[str, int] = {}
+
+
+def _plan(
+    snapshot: Snapshot,
+    writer: Writer,
+    files: list[tuple[Path, str]],
+    read: ReadOptions,
+    known: dict[str, str],
+    meter: _Meter,
+    tally: _Tally,
+    keep: Callable[[str], bool] | None,
+) -> dict[str, str]:
+    """Send the passages that differ from ``snapshot`` to ``writer``; return the
+    hash of every file read."""
+    hashes: dict[str, str] = {}
+    # Files unchanged since their last ingest are not read again, nor their
+    # passages read from the index: only counted.
+    skip: dict[str, Path] = {}
+    for file, origin in files:
+        key = str(file.resolve())
+        hashes[key] = _file_hash(file, origin, read)
+        if known.get(key) == hashes[key]:
+            held = snapshot.held(key)
+            if held:
+                skip[key] = file
+                tally.unchanged += held
+                meter.skip(file, held)
+    seen = tally.seen
+    for number, (file, origin) in enumerate(files):
+        key = str(file.resolve())
+        if key in skip:
+            continue
+        before = {record.id for record in snapshot.records(key)}
+        for line, passage in passages(file, origin, read):
+            meter.passage()
+            old = snapshot.record(passage.id)
+            if passage.id in seen or (old is not None and old.file in skip):
+                first = (
+                    _place(files, seen[passage.id])
+                    if passage.id in seen
+                    else f"{skip[old.file]} (unchanged)"  # type: ignore[union-attr]
+                )
+                raise InputError(f"id {passage.id!r} given twice (first at {first})", file, line)
+            seen[passage.id] = number << 32 | line
+            before.discard(passage.id)
+            if keep is not None and not keep(passage.id):
+                continue  # another shard's passage
+            digest = _digest(passage, f"{key}:{line}")
+            if old is not None and old.digest == digest:
+                tally.unchanged += 1
+                continue
+            record = Record(id=passage.id, file=key, line=line, digest=digest)
+            if old is None:
+                writer.add(passage, record)
+                tally.added += 1
+            else:
+                writer.update(passage, record)
+                tally.updated += 1
+        # Passages the file held before and holds no more: edited (an id
+        # derived from the text changes with it) or deleted.
+        for stale in sorted(before - seen.keys()):
+            writer.delete(stale)
+            tally.removed += 1
+    return hashes
+
+
+def _prune(
+    snapshot: Snapshot,
+    writer: Writer,
+    root: Path,
+    files: list[tuple[Path, str]],
+    seen: dict[str, int],
+) -> int:
+    """Delete the passages of files under ``root`` that are gone; return how many."""
+    if not root.is_dir():
+        return 0  # a single file is there: it was just ingested
+    folder = str(root.resolve()).rstrip(os.sep) + os.sep
+    present = {str(file.resolve()) for file, _ in files}
+    removed = 0
+    for name in snapshot.files():
+        if name.startswith(folder) and name not in present:
+            for record in snapshot.records(name):
+                if record.id not in seen:  # moved into a file of this ingest
+                    writer.delete(record.id)
+                    removed += 1
+    return removed
