@@ -17,7 +17,10 @@ from archive.engine import Engine
 from archive.errors import ArchiveError, IndexFormatError, IndexLayoutError
 
 #: The engines an archive folder can hold, the default first.
-ENGINES = ("whoosh",)
+ENGINES = ("whoosh", "tantivy")
+
+#: How to install what each engine needs beyond the default install.
+EXTRAS = {"tantivy": 'pip install "arabic-archive[tantivy]"'}
 
 #: The name of the format record inside an index folder.
 FORMAT_FILE = "archive.json"
@@ -80,6 +83,16 @@ def open_engine(
         from archive.engines.whoosh import WhooshEngine
 
         return WhooshEngine(folder, create=create, profile=profile)
+    if name == "tantivy":
+        try:
+            import tantivy  # noqa: F401  # the extra, before the engine's own modules
+        except ImportError:
+            raise ArchiveError(
+                f"the tantivy engine (for {folder}) needs Tantivy: {EXTRAS['tantivy']}"
+            ) from None
+        from archive.engines.tantivy import TantivyEngine
+
+        return TantivyEngine(folder, create=create, profile=profile)
     raise IndexFormatError(
         f"the index at {folder} was built by the engine {name!r}, which this version "
         f"does not have (engines: {', '.join(ENGINES)})",

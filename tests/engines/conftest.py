@@ -28,7 +28,7 @@ import archive
 from archive import Passage, SearchResults
 
 #: Every engine the suite runs on; the first is the reference of the cross-engine test.
-ENGINES = ["whoosh", "sharded"]
+ENGINES = ["whoosh", "sharded", "tantivy"]
 REFERENCE = ENGINES[0]
 #: Engines that need the Dask client fixture.
 NEEDS_DASK = {"sharded"}
@@ -60,8 +60,10 @@ def make_archive(engine: str, path: Path, **options: Any) -> Any:
     ``options`` are the public options every engine takes when it creates an
     archive (``profile=``).
     """
-    if engine == "whoosh":
-        return archive.Archive(path, engine="whoosh", **options)
+    if engine in ("whoosh", "tantivy"):
+        if engine == "tantivy":
+            pytest.importorskip("tantivy", reason="the tantivy extra is not installed")
+        return archive.Archive(path, engine=engine, **options)
     if engine == "sharded":
         return archive.ShardedArchive(path, shards=SHARDS, client=_client(), **options)
     raise ValueError(f"unknown engine {engine!r}")
@@ -70,7 +72,7 @@ def make_archive(engine: str, path: Path, **options: Any) -> Any:
 def open_archive(engine: str, path: Path) -> Any:
     """The existing archive of ``engine`` in ``path``, opened without creating
     anything (``IndexNotFoundError`` if there is none)."""
-    if engine == "whoosh":
+    if engine in ("whoosh", "tantivy"):
         return archive.Archive(path, create=False)
     if engine == "sharded":
         return archive.ShardedArchive(path, client=_client(), create=False)

@@ -8,6 +8,7 @@ term with the weight the planner gave it (:mod:`archive.query.plan`).
 
 from __future__ import annotations
 
+import copy
 import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -257,29 +258,43 @@ def _empty_fields(searcher: Any) -> frozenset[str]:
 def for_searching(q: query.Query, searcher: Any) -> query.Query:
     """``q`` made cheaper to run on this index, with the same hits and scores.
 
-    Terms of fields that no passage has words in (no captions, say) are left
-    out. Every OR walks its postings: for an OR of more than two parts, Whoosh
-    reads every posting of a small segment (5,000 documents or fewer) into
-    arrays, which for the few hits of a word was several times slower (median
-    8.1 ms against 4.6 ms on the hadith benchmark, whose parallel ingest leaves
-    three segments of about 5,000).
+    Inside an OR, terms of fields that no passage has words in (no captions,
+    say) are left out: they match nothing. (Only inside an OR: an AND that
+    needs such a term matches nothing, and stays so.) Every OR walks its
+    postings: for an OR of more than two parts, Whoosh reads every posting of
+    a small segment (5,000 documents or fewer) into arrays, which for the few
+    hits of a word was several times slower (median 8.1 ms against 4.6 ms on
+    the hadith benchmark, whose parallel ingest leaves three segments of about
+    5,000). Whoosh's own ``Query.accept`` rebuilds a phrase of several terms
+    without its slop, so the tree is copied here node by node.
     """
-    empty = _empty_fields(searcher)
-    if empty:
+    return _prepare(q, _empty_fields(searcher))
 
-        def drop(sub: query.Query) -> query.Query:
-            return query.NullQuery if getattr(sub, "fieldname", None) in empty else sub
 
-        pruned = q.accept(drop).normalize()
-        if pruned is not query.NullQuery:
-            q = pruned
-
-    def walk(sub: query.Query) -> query.Query:
-        if isinstance(sub, query.Or):
-            sub.matcher_type = query.Or.DEFAULT_MATCHER
-        return sub
-
-    return q.accept(walk)
+def _prepare(q: query.Query, empty: frozenset[str]) -> query.Query:
+    if isinstance(q, query.Not):
+        copied = copy.copy(q)
+        copied.query = _prepare(q.query, empty)
+        return copied
+    if isinstance(q, query.BinaryQuery):  # AndNot, AndMaybe, Require, Otherwise
+        copied = copy.copy(q)
+        copied.a, copied.b = _prepare(q.a, empty), _prepare(q.b, empty)
+        copied.subqueries = (copied.a, copied.b)
+        return copied
+    if isinstance(q, query.compound.CompoundQuery):  # Sequence is one
+        subs = [_prepare(sub, empty) for sub in q.subqueries]
+        if isinstance(q, query.Or) and empty:
+            kept = [sub for sub in subs if getattr(sub, "fieldname", None) not in empty]
+            if len(kept) == 1:  # as Whoosh's normalize leaves an OR of one
+                only = kept[0]
+                return only.with_boost(only.boost * q.boost) if q.boost != 1.0 else only
+            subs = kept or subs
+        copied = copy.copy(q)
+        copied.subqueries = subs
+        if isinstance(copied, query.Or):
+            copied.matcher_type = query.Or.DEFAULT_MATCHER
+        return copied
+    return q
 
 
 # --- scoring with the statistics of a whole collection -----------------------------

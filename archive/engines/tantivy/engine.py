@@ -1,0 +1,239 @@
+"""The Tantivy engine: an archive folder as one Tantivy index, behind the engine seam."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import tantivy
+
+from archive import ingest
+from archive.arabic import Profile
+from archive.engine import IngestOptions, Ranking, Record, Request
+from archive.engines.tantivy import search, store
+from archive.models import IngestProgress, IngestReport, Passage, tally
+
+#: Passages read at a time when counting.
+TALLY_BATCH = 500
+
+
+def _passage(doc: tantivy.Document) -> Passage:
+    return Passage.from_dict(json.loads(doc.get_first("passage") or b"{}"))
+
+
+def _record(doc: tantivy.Document) -> Record:
+    digest = doc.get_first("digest")
+    return Record(
+        id=str(doc.get_first("id")),
+        file=str(doc.get_first("file") or ""),
+        line=int(doc.get_first("line") or 0),
+        digest=digest.decode("ascii") if isinstance(digest, bytes) else "",
+    )
+
+
+class TantivyEngine:
+    """One Tantivy index in an archive folder (:mod:`archive.engines.tantivy.store`).
+
+    Raises:
+        IndexNotFoundError: ``create`` is false and no index is there.
+        IndexFormatError: the index was built by an incompatible version or profile.
+        IndexStoreError: ``path`` is not a folder, or cannot be written.
+    """
+
+    name = "tantivy"
+
+    def __init__(self, path: Path, *, create: bool = True, profile: Profile | None = None) -> None:
+        self.path = path
+        self.index, self.profile = store.open_index(path, create, profile)
+        self.schema = self.index.schema
+
+    def snapshot(self) -> TantivySnapshot:
+        stamp = store.commit_stamp(self.path)
+        self.index.reload()
+        return TantivySnapshot(self, self.index.searcher(), stamp)
+
+    def writer(self, *, procs: int = 1) -> TantivyWriter:
+        return TantivyWriter(self, store.writer(self.index, self.path))
+
+    def manifest(self) -> dict[str, str]:
+        return store.read_manifest(self.path)
+
+    def ingest(
+        self,
+        source: Path,
+        options: IngestOptions,
+        progress: Callable[[IngestProgress], None] | None = None,
+        keep: Callable[[str], bool] | None = None,
+    ) -> IngestReport:
+        return ingest.run(self, source, options, progress, keep)
+
+    def total_statistics(self, parts: Iterable[Any]) -> None:
+        return None  # Tantivy scores with its own index's statistics only
+
+    def info(self) -> dict[str, Any]:
+        size = 0
+        for file in self.path.iterdir():
+            with contextlib.suppress(FileNotFoundError):  # merged away by a writer
+                if file.is_file():
+                    size += file.stat().st_size
+        return {"bytes": size, **store.format_record(self.profile)}
+
+    def close(self) -> None:
+        pass
+
+
+class TantivySnapshot:
+    """A Tantivy searcher: one committed state of the index."""
+
+    def __init__(self, engine: TantivyEngine, searcher: tantivy.Searcher, stamp: Any) -> None:
+        self._engine = engine
+        self._schema = engine.schema
+        self._searcher = searcher
+        self._stamp = stamp
+
+    def _term(self, field: str, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, field, value)
+
+    def _all(self, query: tantivy.Query) -> list[tantivy.Document]:
+        searcher = self._searcher
+        found = searcher.search(query, max(1, searcher.num_docs), count=False).hits
+        return [searcher.doc(address) for _, address in found]
+
+    def count(self) -> int:
+        return int(self._searcher.num_docs)
+
+    def get(self, ids: Sequence[str]) -> list[Passage | None]:
+        out: list[Passage | None] = []
+        for passage_id in ids:
+            hits = self._searcher.search(self._term("id", str(passage_id)), 1, count=False).hits
+            out.append(_passage(self._searcher.doc(hits[0][1])) if hits else None)
+        return out
+
+    def load(self, refs: Sequence[Any]) -> list[Passage | None]:
+        doc = self._searcher.doc
+        return [_passage(doc(address)) for address in refs]
+
+    def batch(self, start: int, count: int) -> tuple[list[Passage], int | None]:
+        searcher = self._searcher
+        found = searcher.search(
+            tantivy.Query.all_query(),
+            count,
+            count=False,
+            order_by_field="seq",
+            offset=start,
+            order=tantivy.Order.Asc,
+        ).hits
+        rows = [_passage(searcher.doc(address)) for _, address in found]
+        after = start + len(found)
+        return rows, (after if len(found) == count and after < searcher.num_docs else None)
+
+    def passages(self) -> Iterator[Passage]:
+        start: int | None = 0
+        while start is not None:
+            rows, start = self.batch(start, 1000)
+            yield from rows
+
+    def sources(self) -> frozenset[str]:
+        return frozenset(term for term, _ in self._searcher.terms_with_prefix("source", ""))
+
+    def search(self, request: Request, stats: Any = None) -> Ranking:
+        return search.search(self._schema, self._searcher, request)
+
+    def tally(
+        self,
+        request: Request,
+        by: str | None,
+        locate: Callable[[str], tuple[tuple[int, int], ...]],
+        stats: Any = None,
+    ) -> dict[Any, tuple[int, int]]:
+        refs = [hit.ref for hit in self.search(attrs.evolve(request, limit=None)).hits]
+        groups: dict[Any, tuple[int, int]] = {}
+        for at in range(0, len(refs), TALLY_BATCH):
+            loaded = self.load(refs[at : at + TALLY_BATCH])
+            part = tally((p for p in loaded if p is not None), by, locate)
+            for key, (count, occurrences) in part.items():
+                before = groups.get(key, (0, 0))
+                groups[key] = (before[0] + count, before[1] + occurrences)
+        return groups
+
+    def statistics(self, request: Request) -> None:
+        return None
+
+    def is_latest(self) -> bool:
+        return bool(store.commit_stamp(self._engine.path) == self._stamp)
+
+    def record(self, passage_id: str) -> Record | None:
+        hits = self._searcher.search(self._term("id", passage_id), 1, count=False).hits
+        return _record(self._searcher.doc(hits[0][1])) if hits else None
+
+    def records(self, file: str) -> list[Record]:
+        return [_record(doc) for doc in self._all(self._term("file", file))]
+
+    def held(self, file: str) -> int:
+        found = self._searcher.search(self._term("file", file), 1, count=True)
+        return int(found.count)  # type: ignore[attr-defined]  # missing from the stubs
+
+    def files(self) -> list[str]:
+        return [term for term, _ in self._searcher.terms_with_prefix("file", "")]
+
+    def close(self) -> None:
+        self._searcher = None  # type: ignore[assignment]
+
+
+class TantivyWriter:
+    """Tantivy's writer holding the index's lock; documents made by
+    :class:`archive.engines.tantivy.store.Documents`."""
+
+    def __init__(self, engine: TantivyEngine, writer: Any) -> None:
+        self._engine = engine
+        self._writer = writer
+        self._documents = store.Documents(engine.profile)
+        self._changed = False
+        engine.index.reload()
+        searcher = engine.index.searcher()
+        last = searcher.search(
+            tantivy.Query.all_query(),
+            1,
+            count=False,
+            order_by_field="seq",
+            order=tantivy.Order.Desc,
+        ).hits
+        self._seq = int(searcher.doc(last[0][1]).get_first("seq") or 0) + 1 if last else 0
+
+    def add(self, passage: Passage, record: Record) -> None:
+        self._writer.add_document(self._documents.document(passage, record, self._seq))
+        self._seq += 1
+        self._changed = True
+
+    def update(self, passage: Passage, record: Record) -> None:
+        self._writer.delete_documents_by_term("id", passage.id)
+        self.add(passage, record)
+
+    def delete(self, passage_id: str) -> None:
+        self._writer.delete_documents_by_term("id", passage_id)
+        self._changed = True
+
+    def commit(self, manifest: Mapping[str, str] | None) -> None:
+        if self._changed:
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+        else:
+            self._release()
+        self._writer = None
+        if manifest is not None:
+            store.write_manifest(self._engine.path, manifest)
+
+    def _release(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.rollback()
+            with contextlib.suppress(Exception):
+                self._writer.wait_merging_threads()
+            self._writer = None
+
+    def cancel(self) -> None:
+        self._release()

@@ -1,0 +1,242 @@
+"""Searching a Tantivy index: the analyzed query tree built as Tantivy query
+objects (never Tantivy's query parser, which analyzes with its own tokenizer and
+drops the ``*`` of ``abc*``), filters, and the archive's one order of hits.
+
+Each leaf becomes the terms it stands for: a term of a surface field also as its
+marked stem (:data:`~archive.engines.tantivy.store.STEM_MARK`, at a third of the
+weight), a prefix or an exact-mode word as the words of the index it matches
+(looked up with ``terms_with_prefix``, each scored with BM25 as the Whoosh
+engine scores them), a phrase as a phrase query over the alternatives at each
+position. Scores are Tantivy's BM25 per field with the planner's weights.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import tantivy
+
+from archive import arabic
+from archive.arabic.analysis import EXACT_SEPARATOR
+from archive.engine import FIELDS, Ranked, Ranking, Request
+from archive.engines.tantivy.store import MARKED_WEIGHT, STEM_MARK
+from archive.errors import QueryError
+from archive.query import tree as t
+from archive.query.filters import Filters
+from archive.query.ranking import hit_key, tie_score
+
+#: The most words of the index one prefix or exact-mode word may stand for.
+MAX_EXPANSION = 10_000
+
+_SURFACE = frozenset(name for name, (_, mode) in FIELDS.items() if mode == "surface")
+
+Occur = tantivy.Occur
+
+
+def _escape(term: str) -> str:
+    """``term`` as a regular expression matching it exactly (Rust's syntax)."""
+    return "".join(c if c.isalnum() else f"\\x{{{ord(c):X}}}" for c in term)
+
+
+class Compiler:
+    """Builds the Tantivy query of a tree for one searcher (which expands prefixes)."""
+
+    def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher, text: str) -> None:
+        self.schema = schema
+        self.searcher = searcher
+        self.text = text
+
+    def __call__(self, node: t.Node) -> tantivy.Query:
+        return self._node(node)
+
+    def _boost(self, query: tantivy.Query, boost: float) -> tantivy.Query:
+        return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
+
+    def _term(self, field: str, text: str, boost: float) -> tantivy.Query:
+        q = tantivy.Query.term_query(self.schema, field, text)
+        if field not in _SURFACE:
+            return self._boost(q, boost)
+        marked = tantivy.Query.term_query(self.schema, field, STEM_MARK + text)
+        return tantivy.Query.boolean_query(
+            [
+                (Occur.Should, self._boost(q, boost)),
+                (Occur.Should, tantivy.Query.boost_query(marked, boost * MARKED_WEIGHT)),
+            ]
+        )
+
+    def _expand(self, field: str, prefix: str, keep: Callable[[str], bool]) -> list[str]:
+        """The terms of ``field`` that start with ``prefix`` and ``keep`` accepts."""
+        found = self.searcher.terms_with_prefix(field, prefix, limit=MAX_EXPANSION + 1)
+        if len(found) > MAX_EXPANSION:
+            raise QueryError(
+                f"{prefix.split(EXACT_SEPARATOR)[0]}* stands for more than "
+                f"{MAX_EXPANSION:,} words of the index: write more of the word",
+                self.text,
+            )
+        return [term for term, _ in found if keep(term)]
+
+    def _words(self, leaf: t.Leaf) -> list[str]:
+        """Every term of the index a prefix or exact-mode leaf stands for."""
+        if isinstance(leaf, t.Prefix):
+            words = self._expand(leaf.field, leaf.text, lambda term: True)
+            if leaf.field in _SURFACE:
+                words += self._expand(leaf.field, STEM_MARK + leaf.text, lambda term: True)
+            return words
+        if isinstance(leaf, t.Vocalised):
+            written = leaf.text
+
+            def fits(term: str) -> bool:
+                return arabic.marks_fit(written, term.split(EXACT_SEPARATOR, 1)[1])
+
+            return self._expand(leaf.field, arabic.skeleton(written) + EXACT_SEPARATOR, fits)
+        return [leaf.text]
+
+    def _expanded(self, leaf: t.Prefix | t.Vocalised) -> tantivy.Query:
+        words = self._words(leaf)
+        if not words:
+            return tantivy.Query.empty_query()
+        parts = [
+            (
+                Occur.Should,
+                self._boost(
+                    tantivy.Query.term_query(self.schema, leaf.field, word),
+                    leaf.boost * (MARKED_WEIGHT if word.startswith(STEM_MARK) else 1.0),
+                ),
+            )
+            for word in words
+        ]
+        return parts[0][1] if len(parts) == 1 else tantivy.Query.boolean_query(parts)
+
+    def _alternatives(self, field: str, part: t.Node) -> str:
+        """The regular expression of one position of a phrase."""
+        leaves = part.children if isinstance(part, t.Or) else (part,)
+        words: list[str] = []
+        for leaf in leaves:
+            if not isinstance(leaf, t.LEAVES):
+                raise AssertionError(f"a phrase part that is not a word: {leaf!r}")
+            if isinstance(leaf, t.Term):
+                words.append(_escape(leaf.text))
+                if field in _SURFACE:
+                    words.append(_escape(STEM_MARK + leaf.text))
+            else:
+                words += [_escape(w) for w in self._words(leaf)]
+        return "(?:" + "|".join(words) + ")" if words else "(?:\\x{1}\\x{2}\\x{3})"
+
+    def _phrase(self, node: t.Phrase) -> tantivy.Query:
+        slop = max(0, node.slop - 1)  # Whoosh's slop 1 is Tantivy's 0: next to each other
+        plain = node.field not in _SURFACE and all(type(p) is t.Term for p in node.parts)
+        if plain:
+            words: list[str | tuple[int, str]] = [
+                p.text for p in node.parts if isinstance(p, t.Term)
+            ]
+            q = tantivy.Query.phrase_query(self.schema, node.field, words, slop=slop)
+        else:
+            patterns: list[str | tuple[int, str]] = [
+                self._alternatives(node.field, p) for p in node.parts
+            ]
+            q = tantivy.Query.regex_phrase_query(self.schema, node.field, patterns, slop=slop)
+        return self._boost(q, node.boost)
+
+    def _node(self, node: t.Node) -> tantivy.Query:
+        if isinstance(node, t.Term):
+            return self._term(node.field, node.text, node.boost)
+        if isinstance(node, (t.Prefix, t.Vocalised)):
+            return self._expanded(node)
+        if isinstance(node, t.Phrase):
+            return self._phrase(node)
+        if isinstance(node, t.And):
+            parts = [
+                (Occur.MustNot, self._node(c.child))
+                if isinstance(c, t.Not)
+                else (Occur.Must, self._node(c))
+                for c in node.children
+            ]
+            if all(occur == Occur.MustNot for occur, _ in parts):
+                parts.append((Occur.Must, tantivy.Query.all_query()))
+            return self._boost(tantivy.Query.boolean_query(parts), node.boost)
+        if isinstance(node, t.Or):
+            parts = [(Occur.Should, self._node(c)) for c in node.children]
+            return self._boost(tantivy.Query.boolean_query(parts), node.boost)
+        if isinstance(node, t.Not):
+            return tantivy.Query.boolean_query(
+                [
+                    (Occur.Must, tantivy.Query.const_score_query(tantivy.Query.all_query(), 0.0)),
+                    (Occur.MustNot, self._node(node.child)),
+                ]
+            )
+        if isinstance(node, t.AndNot):
+            return self._boost(
+                tantivy.Query.boolean_query(
+                    [
+                        (Occur.Must, self._node(node.positive)),
+                        (Occur.MustNot, self._node(node.negative)),
+                    ]
+                ),
+                node.boost,
+            )
+        if isinstance(node, t.AndMaybe):
+            return self._boost(
+                tantivy.Query.boolean_query(
+                    [
+                        (Occur.Must, self._node(node.required)),
+                        (Occur.Should, self._node(node.optional)),
+                    ]
+                ),
+                node.boost,
+            )
+        raise AssertionError(f"unknown query node {node!r}")
+
+
+def _glob(pattern: str) -> str:
+    """A source glob (``*``, ``?``) as a regular expression of the whole source."""
+    return "".join(".*" if c == "*" else "." if c == "?" else _escape(c) for c in pattern)
+
+
+def with_filters(schema: tantivy.Schema, query: tantivy.Query, filters: Filters) -> tantivy.Query:
+    """``query`` restricted to the passages ``filters`` accept (scores unchanged)."""
+    if not filters:
+        return query
+    parts = [(Occur.Must, query)]
+    if filters.source:
+        source = tantivy.Query.regex_query(schema, "source", _glob(filters.source))
+        parts.append((Occur.Must, tantivy.Query.const_score_query(source, 0.0)))
+    for term in filters.terms():
+        meta = tantivy.Query.term_query(schema, "meta", term)
+        parts.append((Occur.Must, tantivy.Query.const_score_query(meta, 0.0)))
+    return tantivy.Query.boolean_query(parts)
+
+
+def _fields(doc: tantivy.Document) -> tuple[dict[str, Any], str, int]:
+    passage: dict[str, Any] = json.loads(doc.get_first("passage") or b"{}")
+    return passage, str(doc.get_first("file") or ""), int(doc.get_first("line") or 0)
+
+
+def search(schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request) -> Ranking:
+    """The hits of a request: ``DocAddress`` references, in the archive's order."""
+    compiled = Compiler(schema, searcher, request.plan.text)(request.plan.root)
+    query = with_filters(schema, compiled, request.filters)
+    everything = max(1, searcher.num_docs)
+    limit, sort = request.limit, request.sort
+    if sort != "score" or limit is None or limit >= everything:
+        result = searcher.search(query, everything, count=True)
+        hits = result.hits
+        total = result.count  # type: ignore[attr-defined]  # missing from the stubs
+    else:
+        # Enough hits that every hit tied with the last one kept is among them,
+        # so that ties are ordered by passage id, not by Tantivy's document order.
+        want = limit
+        while True:
+            result = searcher.search(query, want, count=True)
+            hits, total = result.hits, result.count  # type: ignore[attr-defined]
+            if len(hits) < want or tie_score(hits[-1][0]) < tie_score(hits[limit - 1][0]):
+                break
+            want *= 4
+    rows = []
+    for score, address in hits:
+        passage, file, line = _fields(searcher.doc(address))
+        key = hit_key(passage, float(score), sort, file, line)
+        rows.append(Ranked(key=key, score=float(score), ref=address))
+    rows.sort(key=lambda r: r.key)
+    return Ranking(hits=tuple(rows[:limit]), total=int(total))
