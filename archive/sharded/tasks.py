@@ -133,7 +133,10 @@ def task_stats(path: str, shard: int, request: Request) -> Any:
 
 
 def task_total(parts: list[Any]) -> Any:
-    """The shards' statistics, summed (by the statistics' own class)."""
+    """The shards' statistics, summed (by the statistics' own class); None for
+    shards of an engine that scores with its own statistics only (Tantivy)."""
+    if not parts or parts[0] is None:
+        return None
     return type(parts[0]).total(parts)
 
 

@@ -57,7 +57,14 @@ class TantivyEngine:
         return TantivySnapshot(self, self.index.searcher(), stamp)
 
     def writer(self, *, procs: int = 1) -> TantivyWriter:
-        return TantivyWriter(self, store.writer(self.index, self.path))
+        # The worker processes are forked before Tantivy's writer starts its threads.
+        analysts = store.Analysts(self.profile, procs) if procs > 1 else None
+        try:
+            return TantivyWriter(self, store.writer(self.index, self.path), analysts)
+        except BaseException:
+            if analysts is not None:
+                analysts.close()
+            raise
 
     def manifest(self) -> dict[str, str]:
         return store.read_manifest(self.path)
@@ -188,10 +195,14 @@ class TantivyWriter:
     """Tantivy's writer holding the index's lock; documents made by
     :class:`archive.engines.tantivy.store.Documents`."""
 
-    def __init__(self, engine: TantivyEngine, writer: Any) -> None:
+    def __init__(
+        self, engine: TantivyEngine, writer: Any, analysts: store.Analysts | None = None
+    ) -> None:
         self._engine = engine
         self._writer = writer
         self._documents = store.Documents(engine.profile)
+        self._analysts = analysts
+        self._batch: list[tuple[Passage, Record, int]] = []
         self._changed = False
         engine.index.reload()
         searcher = engine.index.searcher()
@@ -205,9 +216,20 @@ class TantivyWriter:
         self._seq = int(searcher.doc(last[0][1]).get_first("seq") or 0) + 1 if last else 0
 
     def add(self, passage: Passage, record: Record) -> None:
-        self._writer.add_document(self._documents.document(passage, record, self._seq))
-        self._seq += 1
         self._changed = True
+        if self._analysts is None:
+            self._writer.add_json(self._documents.json(passage, record, self._seq))
+        else:
+            self._batch.append((passage, record, self._seq))
+            if len(self._batch) >= store.BATCH_SIZE:
+                self._index(self._analysts.send(self._batch))
+                self._batch = []
+        self._seq += 1
+
+    def _index(self, documents: list[str]) -> None:
+        add = self._writer.add_json
+        for document in documents:
+            add(document)
 
     def update(self, passage: Passage, record: Record) -> None:
         self._writer.delete_documents_by_term("id", passage.id)
@@ -218,6 +240,13 @@ class TantivyWriter:
         self._changed = True
 
     def commit(self, manifest: Mapping[str, str] | None) -> None:
+        if self._analysts is not None:
+            if self._batch:
+                self._index(self._analysts.send(self._batch))
+                self._batch = []
+            self._index(self._analysts.drain())
+            self._analysts.close()
+            self._analysts = None
         if self._changed:
             self._writer.commit()
             self._writer.wait_merging_threads()
@@ -228,6 +257,9 @@ class TantivyWriter:
             store.write_manifest(self._engine.path, manifest)
 
     def _release(self) -> None:
+        if self._analysts is not None:
+            self._analysts.close()
+            self._analysts = None
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 self._writer.rollback()

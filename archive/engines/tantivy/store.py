@@ -15,6 +15,8 @@ at :data:`archive.arabic.analysis.STEM_BOOST` of the word's weight.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import os
 import time
@@ -56,8 +58,12 @@ STEM_MARK = "\x02"
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT = 10.0
 
-#: Bytes of memory Tantivy's writer buffers before it writes a segment.
+#: Bytes of memory Tantivy's writer buffers before it writes a segment (shared
+#: by its indexing threads).
 WRITER_HEAP = 256_000_000
+
+#: Tantivy's indexing threads.
+WRITER_THREADS = 1
 
 #: The fields whose terms keep positions (phrases are searched in them).
 POSITIONAL = frozenset(name for name, (_, mode) in FIELDS.items() if mode != "light")
@@ -180,7 +186,7 @@ def writer(index: tantivy.Index, path: Path, timeout: float | None = None) -> An
     deadline = time.monotonic() + wait
     while True:
         try:
-            return index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            return index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
         except ValueError as exc:
             if "LockBusy" not in str(exc):
                 raise IndexStoreError(f"cannot write the index at {path}: {exc}", path) from None
@@ -222,55 +228,197 @@ def commit_stamp(path: Path) -> tuple[int, int]:
 class Documents:
     """Makes the Tantivy documents of passages, with the archive's analysis.
 
-    One analyzer per mode, each keeping the words it has analyzed (a bounded
-    cache of its own), so a frequent word is folded once per writer.
+    Each text is split into words once; each word's terms in each mode are
+    kept in a bounded cache of this object's own (:data:`CACHE_SIZE` words a
+    mode), so a frequent word is analyzed once per writer.
     """
 
-    def __init__(self, profile: arabic.Profile) -> None:
-        self.analyzers = {mode: Analyzer(mode, profile) for _, mode in FIELDS.values()}
+    #: Words whose terms are kept, per mode.
+    CACHE_SIZE = 100_000
 
-    def tokens(self, text: str, mode: str) -> list[tantivy.Token]:
-        """The pre-tokenized terms of ``text`` in one mode; in ``surface``, stems
-        beside their words are marked with :data:`STEM_MARK`."""
-        weighted = self.analyzers[mode].weighted
-        surface = mode == SURFACE
-        make = tantivy.Token
-        out: list[tantivy.Token] = []
+    def __init__(self, profile: arabic.Profile) -> None:
+        modes = {mode for _, mode in FIELDS.values()}
+        self.analyzers = {mode: Analyzer(mode, profile, cache_size=0) for mode in modes}
+        self._terms: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {m: {} for m in modes}
+        self._fields: dict[str, list[tuple[str, str]]] = {}
+        for name, (attribute, mode) in FIELDS.items():
+            self._fields.setdefault(attribute, []).append((name, mode))
+
+    def _analyze(self, word: str, mode: str) -> tuple[tuple[str, ...], ...]:
+        parts = self.analyzers[mode].weighted(word)
+        marked = tuple(
+            tuple(
+                json.dumps(
+                    STEM_MARK + term if mode == SURFACE and weight < 1.0 else term,
+                    ensure_ascii=False,
+                )
+                for term, weight in alternatives
+            )
+            for alternatives in parts
+        )
+        cache = self._terms[mode]
+        if len(cache) >= self.CACHE_SIZE:
+            cache.clear()
+        cache[word] = marked
+        return marked
+
+    def tokens(self, words: list[tuple[str, int, int]], mode: str) -> list[str]:
+        """The tokens, as JSON objects, of the words ``(word, start, end)`` of a
+        text in one mode: each term with its position and the character offsets
+        of its word; in ``surface``, stems beside their words are marked with
+        :data:`STEM_MARK`."""
+        cache = self._terms[mode]
+        out: list[str] = []
         append = out.append
         position = 0
-        for match in TOKEN_PATTERN.finditer(text):
-            parts = weighted(match.group())
-            if not parts:
-                continue
-            start, end = match.span()
+        for word, start, end in words:
+            parts = cache.get(word)
+            if parts is None:
+                parts = self._analyze(word, mode)
             for alternatives in parts:
-                for term, weight in alternatives:
-                    if surface and weight < 1.0:
-                        term = STEM_MARK + term
-                    append(make(term, position, start, end))
+                for term in alternatives:
+                    append(
+                        f'{{"offset_from":{start},"offset_to":{end},"position":{position},'
+                        f'"text":{term},"position_length":1}}'
+                    )
                 position += 1
         return out
 
-    def document(self, passage: Passage, record: Record, seq: int) -> tantivy.Document:
-        """The document of a passage read from ``record.file`` at ``record.line``."""
-        doc = tantivy.Document()
-        doc.add_text("id", passage.id)
-        doc.add_text("source", passage.source)
-        doc.add_text("file", record.file)
-        for term in meta_terms(passage.metadata):
-            doc.add_text("meta", term)
-        doc.add_integer("line", record.line)
-        doc.add_integer("seq", seq)
-        doc.add_bytes("digest", record.digest.encode("ascii"))
-        doc.add_bytes("passage", json.dumps(passage.to_dict(), ensure_ascii=False).encode("utf-8"))
-        for name, (attribute, mode) in FIELDS.items():
+    def json(self, passage: Passage, record: Record, seq: int) -> str:
+        """The document of a passage read from ``record.file`` at ``record.line``,
+        as the JSON that Tantivy's ``add_json`` reads (a text field as an object
+        of its text and its tokens: Tantivy's pre-tokenized text). Plain text,
+        cheap to send from a worker process; no Python object per token."""
+        passage_json = json.dumps(passage.to_dict(), ensure_ascii=False).encode("utf-8")
+        head = json.dumps(
+            {
+                "id": passage.id,
+                "source": passage.source,
+                "file": record.file,
+                "meta": meta_terms(passage.metadata),
+                "line": record.line,
+                "seq": seq,
+                "digest": base64.b64encode(record.digest.encode("ascii")).decode("ascii"),
+                "passage": base64.b64encode(passage_json).decode("ascii"),
+            },
+            ensure_ascii=False,
+        )
+        fields: list[str] = []
+        for attribute, names in self._fields.items():
             text = getattr(passage, attribute)
-            if text:
-                tokens = self.tokens(text, mode)
+            if not text:
+                continue
+            words = [(m.group(), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
+            quoted = json.dumps(text, ensure_ascii=False)
+            for name, mode in names:
+                tokens = self.tokens(words, mode)
                 if tokens:
-                    doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(text, tokens))
-        return doc
+                    fields.append(f'"{name}":{{"text":{quoted},"tokens":[{",".join(tokens)}]}}')
+        if not fields:
+            return head
+        return head[:-1] + "," + ",".join(fields) + "}"
 
 
 #: The weight of a marked stem against its word, as the Whoosh engine weighs it.
 MARKED_WEIGHT = STEM_BOOST
+
+
+#: Passages a worker process makes documents of at a time.
+BATCH_SIZE = 200
+
+#: Batches sent to a worker before its first is read back: one, or a worker
+#: blocked sending its documents and the writer blocked sending it a batch wait
+#: on each other for ever (a pipe holds 64 KiB).
+IN_FLIGHT = 1
+
+
+def _analyst(connection: Any, others: list[Any], profile: arabic.Profile) -> None:
+    """A worker process: makes the documents of each batch it receives, until the
+    batch ``None`` or until its parent goes away (the pipe closes)."""
+    for other in others:  # the parent's ends of every pipe, inherited by the fork
+        other.close()
+    documents = Documents(profile)
+    while True:
+        try:
+            batch = connection.recv()
+        except (EOFError, OSError):
+            return
+        if batch is None:
+            return
+        try:
+            made = [documents.json(p, r, seq) for p, r, seq in batch]
+        except Exception as exc:  # sent back whole, raised by the writer
+            made = exc  # type: ignore[assignment]
+        try:
+            connection.send(made)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class Analysts:
+    """Worker processes that make documents while the writer's process indexes:
+    batches go to them in turn and come back in the same order."""
+
+    def __init__(self, profile: arabic.Profile, procs: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        pipes = [context.Pipe() for _ in range(procs)]
+        self._connections = [parent for parent, _ in pipes]
+        self._processes = []
+        for _, child in pipes:
+            process = context.Process(
+                target=_analyst, args=(child, self._connections, profile), daemon=True
+            )
+            process.start()
+            child.close()
+            self._processes.append(process)
+        self._sent: list[int] = [0] * procs  # batches sent and not yet read, a worker
+        self._order: list[int] = []  # the worker of each batch not yet read, in order
+        self._next = 0
+
+    def send(self, batch: list[tuple[Passage, Record, int]]) -> list[str]:
+        """Send a batch; return the documents of the batches done meanwhile (in order)."""
+        worker = self._next
+        self._next = (self._next + 1) % len(self._connections)
+        done: list[str] = []
+        while self._sent[worker] >= IN_FLIGHT:
+            done += self._receive()
+        self._connections[worker].send(batch)
+        self._sent[worker] += 1
+        self._order.append(worker)
+        return done
+
+    def _receive(self) -> list[str]:
+        worker = self._order.pop(0)
+        try:
+            made = self._connections[worker].recv()
+        except (EOFError, OSError):
+            codes = [p.exitcode for p in self._processes]
+            raise ArchiveError(
+                f"a worker making documents died (exit codes {codes}); "
+                "nothing of this ingest was committed"
+            ) from None
+        self._sent[worker] -= 1
+        if isinstance(made, Exception):
+            raise made
+        documents: list[str] = made
+        return documents
+
+    def drain(self) -> list[str]:
+        """The documents of every batch sent and not yet read."""
+        done: list[str] = []
+        while self._order:
+            done += self._receive()
+        return done
+
+    def close(self) -> None:
+        """Stop the workers (at once: their work is not needed any more)."""
+        for connection in self._connections:
+            with contextlib.suppress(OSError):
+                connection.close()
+        for process in self._processes:
+            process.join(timeout=1)
+            if process.is_alive():
+                process.kill()
+                process.join()
