@@ -144,8 +144,6 @@ def test_failed_ingest_leaves_the_index_exactly_as_it_was(tmp_path: Path) -> Non
     arc = Archive(tmp_path / "ix")
     arc.ingest(write_jsonl(tmp_path / "ok.jsonl", [{"id": "old", "text": "قديم"}]))
     before = files_of(tmp_path / "ix")
-    # Processes of other tests (a Dask cluster of the session) are not this ingest's.
-    others = set(multiprocessing.active_children())
     folder = tmp_path / "batch"
     write_jsonl(folder / "a.jsonl", [{"id": "old", "text": "تغير"}, {"id": "new", "text": "جديد"}])
     (folder / "b.jsonl").write_text('{"text": "سليم"}\n{"text": \n', encoding="utf-8")
