@@ -256,7 +256,9 @@ class Analyzer:
 
 
 @functools.lru_cache(maxsize=16)
-def _analyzer(mode: str, profile: Profile, query: bool) -> Analyzer:
+def shared(mode: str, profile: Profile = DEFAULT, query: bool = False) -> Analyzer:
+    """The analyzer of one mode, profile and side shared by its callers (the
+    highlighter, :func:`analyze`), so that its word cache serves them all."""
     return Analyzer(mode, profile, query=query)
 
 
@@ -269,4 +271,4 @@ def analyze(
     >>> [t.term for t in analyze("الْكِتَابُ عام١٩١٣")]
     ['الكتاب', 'عام', '1913']
     """
-    return _analyzer(mode, profile, query)(text)
+    return shared(mode, profile, query)(text)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import attrs
 
 from archive import arabic
-from archive.arabic.analysis import EXACT, EXACT_SEPARATOR, LIGHT, SURFACE, Token, analyze
+from archive.arabic.analysis import EXACT, EXACT_SEPARATOR, LIGHT, SURFACE, Token, shared
+from archive.arabic.tokens import TOKEN_PATTERN
 from archive.query import tree as t
 
 Span = tuple[int, int]
@@ -28,6 +29,9 @@ class Matcher:
     ``terms`` and ``prefixes`` map an analysis mode to the terms the query looks
     for in the body in that mode; ``phrases`` to its phrases, each a tuple of
     the alternatives at each position; ``vocalised`` holds exact-mode words.
+
+    Whether a written word matches (outside phrases) is worked out once per
+    word and kept, for the hits of one search share most of their words.
     """
 
     profile: arabic.Profile
@@ -35,10 +39,14 @@ class Matcher:
     prefixes: dict[str, tuple[str, ...]]
     phrases: dict[str, tuple[tuple[frozenset[str], ...], ...]]
     vocalised: tuple[str, ...]
+    _known: dict[tuple[str, str], bool] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
 
     def __call__(self, text: str) -> tuple[Span, ...]:
         """The ``(start, end)`` spans of ``text`` this query matched, in order."""
         spans: set[Span] = set()
+        words: list[tuple[str, int, int]] | None = None
         for mode in (SURFACE, LIGHT, EXACT):
             terms = self.terms.get(mode, frozenset())
             prefixes = self.prefixes.get(mode, ())
@@ -46,24 +54,56 @@ class Matcher:
             vocalised = self.vocalised if mode == EXACT else ()
             if not (terms or prefixes or phrases or vocalised):
                 continue
-            tokens = analyze(text, mode, self.profile)
-            for token in tokens:
-                term = token.term
-                if (
-                    term in terms
-                    or (prefixes and term.startswith(prefixes))
-                    or (
-                        vocalised
-                        and any(
-                            arabic.marks_fit(v, term.split(EXACT_SEPARATOR, 1)[1])
-                            for v in vocalised
+            if words is None:
+                words = [(m.group(), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
+            weighted = shared(mode, self.profile).weighted
+            known = self._known
+            if len(known) > KNOWN_WORDS:
+                known.clear()
+            single = terms or prefixes or vocalised
+            tokens: list[Token] = []
+            position = 0
+            for word, start, end in words:
+                parts = None
+                if single:
+                    key = (mode, word)
+                    hit = known.get(key)
+                    if hit is None:
+                        parts = weighted(word)
+                        hit = known[key] = any(
+                            self._fits(term, terms, prefixes, vocalised)
+                            for alternatives in parts
+                            for term, _ in alternatives
                         )
-                    )
-                ):
-                    spans.add((token.start, token.end))
+                    if hit:
+                        spans.add((start, end))
+                if phrases:
+                    if parts is None:
+                        parts = weighted(word)
+                    for alternatives in parts:
+                        for term, weight in alternatives:
+                            tokens.append(Token(term, position, start, end, weight))
+                        position += 1
             for phrase in phrases:
                 spans.update(_phrase_spans(tokens, phrase))
         return _whole_words(text, spans)
+
+    @staticmethod
+    def _fits(
+        term: str, terms: frozenset[str], prefixes: tuple[str, ...], vocalised: tuple[str, ...]
+    ) -> bool:
+        return (
+            term in terms
+            or (bool(prefixes) and term.startswith(prefixes))
+            or (
+                bool(vocalised)
+                and any(arabic.marks_fit(v, term.split(EXACT_SEPARATOR, 1)[1]) for v in vocalised)
+            )
+        )
+
+
+#: Written words whose match a highlighter keeps, before it starts afresh.
+KNOWN_WORDS = 50_000
 
 
 def matcher(root: t.Node, profile: arabic.Profile) -> Matcher:
