@@ -196,17 +196,14 @@ def answer(side: str, arc: Any, query: str) -> int:
 
 def percentile(values: Sequence[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def child(side: str, folder: Path, index: Path, queries: list[str]) -> dict[str, Any]:
     before = os.times()
     started = time.perf_counter()
     arc = open_side(side, index, create=True)
-    if side == "raw":
-        count = arc.ingest(folder)
-    else:
-        count = arc.ingest(folder).passages
+    count = arc.ingest(folder) if side == "raw" else arc.ingest(folder).passages
     wall = time.perf_counter() - started
     after = os.times()
     cpu = (after.user - before.user + after.system - before.system) + (
