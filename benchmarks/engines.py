@@ -271,6 +271,43 @@ def run_side(side: str, folder: Path, work: Path, queries: list[str]) -> dict[st
     return result
 
 
+def sharded_agreement(folder: Path, work: Path, queries: list[str], shards: int) -> dict[str, Any]:
+    """How often a sharded archive of Tantivy shards (each scoring with its own
+    statistics: tantivy-py takes no others) orders the first 10 hits as one
+    Tantivy index does, and how often it holds the same 10 passages."""
+    from distributed import Client, LocalCluster
+
+    from archive import Archive, QueryError, ShardedArchive
+
+    one = Archive(work / "agree-one", engine="tantivy")
+    one.ingest(folder)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        many = ShardedArchive(work / "agree-many", shards, client, engine="tantivy")
+        many.ingest(folder)
+        asked = same_order = same_set = same_total = 0
+        for query in queries:
+            try:
+                a, b = one.search(query, limit=10), many.search(query, limit=10)
+            except QueryError:
+                continue
+            asked += 1
+            ids_a, ids_b = [h.passage.id for h in a.hits], [h.passage.id for h in b.hits]
+            same_order += ids_a == ids_b
+            same_set += set(ids_a) == set(ids_b)
+            same_total += a.total == b.total
+        many.close()
+    return {
+        "queries": asked,
+        "shards": shards,
+        "same_top10_order": same_order / asked,
+        "same_top10_set": same_set / asked,
+        "same_total": same_total / asked,
+    }
+
+
 def median_result(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
@@ -283,6 +320,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--whoosh-max", type=int, default=50000, help="largest size for Whoosh")
     parser.add_argument("--sides", nargs="+", default=list(SIDES), choices=SIDES)
     parser.add_argument("--corpora")
+    parser.add_argument(
+        "--sharded",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also compare a sharded archive of N Tantivy shards with one index (top 10)",
+    )
     parser.add_argument("--out", default=str(PROJECT / "benchmarks" / "out" / "engines.json"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -309,6 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     runs[side].append(run_side(side, folder, work, queries))
                     print(f"{size:,} {side} round {round_ + 1}: {runs[side][-1]}", file=sys.stderr)
             report["sizes"][size] = {side: median_result(r) for side, r in runs.items()}
+            if args.sharded:
+                agreement = sharded_agreement(folder, work, queries, args.sharded)
+                report.setdefault("sharded", {})[size] = agreement
+                print(f"{size:,} sharded tantivy against one index: {agreement}")
             shutil.rmtree(folder)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -5,6 +5,7 @@ Run it from the project root::
     python benchmarks/ingest_search.py                      # full corpus, 3 rounds
     python benchmarks/ingest_search.py --limit 2000 --rounds 1 --no-trace   # a quick look
     python benchmarks/ingest_search.py --profile            # also cProfile both sides
+    python benchmarks/ingest_search.py --before /tmp/old    # also the archive of another commit
 
 The corpus is ``../shared/corpora/hadith_bukhari_muslim.jsonl`` beside the project
 root (``--corpus PATH`` to use another JSON Lines file of ``{"id", "title",
@@ -32,6 +33,14 @@ since on Linux a child's ``ru_maxrss`` starts at the RSS of its parent.
 The package is installed in editable mode, so each child runs the source on
 disk when it starts: the table names the git commit and a hash of
 ``archive/**/*.py``, and warns if that source changed during the run.
+``--code DIR`` runs every child with the ``archive`` package of ``DIR`` instead
+(on ``PYTHONPATH``; a ``git archive`` of a commit, say), which no one edits
+during the run.
+
+``--before DIR``: a third side, ``before``, does the work of ``ours`` with the
+``archive`` package of ``DIR`` (an earlier commit), in every round next to
+``ours`` (the two in turn first), and a second table compares the two: ingest
+and query medians, and whether they found the same totals and top hits.
 
 The queries (at least 200) are drawn from the corpus with ``random.Random(1234)``:
 single words, two-word phrases in quotes, and spelling variants (diacritics
@@ -377,40 +386,53 @@ def folder_size(folder: Path) -> int:
     )
 
 
-def source_digest() -> str:
-    """A short hash of the ``archive`` package's source as it is on disk now.
+def source_digest(code: Path | None = None) -> str:
+    """A short hash of the ``archive`` package's source as it is on disk now: the
+    package in the folder ``code``, or (None) the one this process imports.
 
     The package is installed in editable mode, so a child process runs whatever
     source is there when it starts; the parent compares the children's digests
     to tell a run that mixed two versions of the package.
     """
-    import archive
+    if code is None:
+        import archive
 
+        root = Path(archive.__file__).parent
+    else:
+        root = code / "archive"
     h = hashlib.blake2b(digest_size=6)
-    root = Path(archive.__file__).parent
     for file in sorted(root.rglob("*.py")):
         h.update(file.relative_to(root).as_posix().encode())
         h.update(file.read_bytes())
     return h.hexdigest()
 
 
-def git_head() -> str:
-    """The project's git commit, ``+dirty`` if the package has uncommitted changes."""
+def git_head(folder: Path = PROJECT) -> str:
+    """The git commit of ``folder`` (the project's by default), ``+dirty`` if its
+    package has uncommitted changes; for a folder outside git, its path."""
     try:
         head = subprocess.run(
-            ["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"],
+            ["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(PROJECT), "status", "--porcelain", "--", "archive"],
+            ["git", "-C", str(folder), "status", "--porcelain", "--", "archive"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        top = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return "unknown" if folder == PROJECT else str(folder)
+    if Path(top).resolve() != folder.resolve():
+        return str(folder)  # inside another repository (a copy in a checkout's tree)
     return head + ("+dirty" if dirty else "")
 
 
@@ -520,12 +542,18 @@ def run_side(
 # --- The parent: run the children and report -----------------------------------
 
 
-def spawn(arguments: list[str]) -> dict[str, Any]:
+def spawn(arguments: list[str], code: Path | None = None) -> dict[str, Any]:
     """Run this script with ``arguments`` in a fresh Python process; the JSON it wrote.
 
     A fresh process (not a fork of this one) keeps each side's ``ru_maxrss``
-    and ``tracemalloc`` figures its own.
+    and ``tracemalloc`` figures its own. ``code``: a folder whose ``archive``
+    package the process imports (first on its ``PYTHONPATH``).
     """
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(code), os.environ.get("PYTHONPATH")) if p
+        )
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         result_file = Path(handle.name)
     command = [sys.executable, str(Path(__file__).resolve()), *arguments]
@@ -533,7 +561,7 @@ def spawn(arguments: list[str]) -> dict[str, Any]:
     sample = os.path.exists("/proc/self/smaps_rollup")
     peak = 0.0
     try:
-        proc = subprocess.Popen(command, env={**os.environ, "PYTHONHASHSEED": "0"})
+        proc = subprocess.Popen(command, env=env)
         while True:
             try:
                 returncode = proc.wait(timeout=SAMPLE_INTERVAL)
@@ -558,15 +586,20 @@ def child(
     *,
     trace: bool = False,
     profile: Path | None = None,
+    code: Path | None = None,
 ) -> dict[str, Any]:
-    """Measure one side in a fresh Python process."""
-    arguments = ["--side", side, "--corpus", str(corpus), "--queries", str(queries_file)]
+    """Measure one side in a fresh Python process (``before`` is the work of
+    ``ours`` with the package in ``code``)."""
+    work = "ours" if side == "before" else side
+    arguments = ["--side", work, "--corpus", str(corpus), "--queries", str(queries_file)]
     arguments += ["--repeat", str(repeat)]
     if trace:
         arguments.append("--trace")
     if profile:
         arguments += ["--cprofile", str(profile)]
-    return spawn(arguments)
+    result = spawn(arguments, code)
+    result["side"] = side
+    return result
 
 
 def median_of(runs: Sequence[dict[str, Any]], *path: str) -> float:
@@ -718,6 +751,75 @@ def format_table(summary: dict[str, Any], meta: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: The rows of the table of ``before`` against ``ours``: (name, format, summary key).
+BEFORE_ROWS = (
+    ("ingest passages/s", ",.0f", "passages_per_s"),
+    ("ingest wall time (s)", ".2f", "ingest_seconds"),
+    ("ingest CPU time, all procs (s)", ".2f", "ingest_cpu_seconds"),
+    ("index size on disk (MB)", ".1f", "index_mb"),
+    ("peak PSS, process tree (MiB)", ".1f", "tree_pss_peak_mib"),
+    ("peak RSS after queries (MiB)", ".1f", "rss_end_mib"),
+    ("query p50 (ms)", ".2f", "p50_ms"),
+    ("query p95 (ms)", ".2f", "p95_ms"),
+    ("query mean (ms)", ".2f", "mean_ms"),
+    *(
+        (f"  {kind} queries {p} (ms)", ".2f", f"{kind}_{p}_ms")
+        for kind in QUERY_COUNTS
+        for p in ("p50", "p95")
+    ),
+)
+
+
+def agreement(
+    queries: list[dict[str, str]], before: dict[str, Any], ours: dict[str, Any]
+) -> dict[str, Any]:
+    """How far ``before`` and ``ours`` found the same (from the first timed round)."""
+    pairs = list(zip(before["answers"], ours["answers"], strict=True))
+    return {
+        "all": len(pairs),
+        "same_total": sum(b["total"] == o["total"] for b, o in pairs),
+        "same_ids": sum(b["ids"] == o["ids"] for b, o in pairs),
+        "differ": [
+            {"query": q["query"], "before": b, "ours": o}
+            for q, (b, o) in zip(queries, pairs, strict=True)
+            if b != o
+        ][:20],
+    }
+
+
+def format_before(summary: dict[str, Any], meta: dict[str, Any]) -> list[str]:
+    """The table of ``before`` against ``ours``, with each round's figures."""
+    before, ours = summary["before"], summary["ours"]
+    lines = [
+        "",
+        f"before: the archive at {meta['before']} (source {', '.join(meta['before_source'])}); "
+        f"ours: at {meta['git']}; medians of {meta['rounds']} round(s), the two in turn first",
+        "",
+        f"{'metric':<32}{'before':>12}{'ours':>12}{'ours/before':>13}",
+        "-" * 69,
+    ]
+    for name, fmt, key in BEFORE_ROWS:
+        b, o = before[key], ours[key]
+        r = ratio(o, b)
+        shown = "-" if math.isnan(r) else f"{r:.2f}"
+        lines.append(f"{name:<32}{b:>12{fmt}}{o:>12{fmt}}{shown:>13}")
+    for name, key, fmt in (
+        ("passages/s", "passages_per_s", ",.0f"),
+        ("query p50 (ms)", "p50_ms", ".2f"),
+        ("query p95 (ms)", "p95_ms", ".2f"),
+    ):
+        for side in ("before", "ours"):
+            values = ", ".join(f"{v:{fmt}}" for v in summary[side]["rounds"][key])
+            lines.append(f"  rounds, {side} {name}: {values}")
+    same = summary["agreement"]
+    lines += [
+        "",
+        f"agreement: of {same['all']} queries, {same['same_total']} give the same total "
+        f"and {same['same_ids']} the same top-{LIMIT} ids in order, before and ours",
+    ]
+    return lines
+
+
 def sanity(
     queries: list[dict[str, str]], base: dict[str, Any], ours: dict[str, Any]
 ) -> dict[str, Any]:
@@ -750,8 +852,7 @@ def summarize(
     runs: dict[str, list[dict[str, Any]]], traced: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     summary: dict[str, Any] = {}
-    for side in SIDES:
-        rs = runs[side]
+    for side, rs in runs.items():
         s: dict[str, float] = {
             key: median_of(rs, key)
             for key in (
@@ -775,6 +876,11 @@ def summarize(
         if side in traced:
             s["tracemalloc_peak_mib"] = traced[side]["tracemalloc_peak_mib"]
         s["ingest_seconds_per_round"] = [r["ingest_seconds"] for r in rs]  # type: ignore[assignment]
+        s["rounds"] = {  # type: ignore[assignment]
+            "passages_per_s": [r["passages_per_s"] for r in rs],
+            "p50_ms": [r["queries"]["p50_ms"] for r in rs],
+            "p95_ms": [r["queries"]["p95_ms"] for r in rs],
+        }
         summary[side] = s
     base, ours = summary["baseline"], summary["ours"]
     values = {
@@ -822,22 +928,33 @@ def main_parent(args: argparse.Namespace) -> int:
                         kept += 1
         # The queries are drawn in a child too: this process stays small, and a
         # child's ru_maxrss starts from the RSS of the process that spawned it.
-        digest, head = source_digest(), git_head()
+        code: Path | None = Path(args.code).resolve() if args.code else None
+        before: Path | None = Path(args.before).resolve() if args.before else None
+        codes: dict[str, Path | None] = {"baseline": code, "ours": code, "before": before}
+        digest = source_digest(code)
+        head = git_head(code) if code else git_head()
+        before_digest = source_digest(before) if before else None
         load_before = os.getloadavg()[0]
         queries_file = work / "queries.json"
-        drawn = spawn(["--make-queries", "--corpus", str(source), "--queries", str(queries_file)])
+        drawn = spawn(
+            ["--make-queries", "--corpus", str(source), "--queries", str(queries_file)], code
+        )
         queries = json.loads(queries_file.read_text(encoding="utf-8"))
         kinds = {k: sum(q["kind"] == k for q in queries) for k in QUERY_COUNTS}
+        sides = [*SIDES, "before"] if before else list(SIDES)
         print(
             f"{drawn['passages']:,} passages, {len(queries)} queries {kinds}; "
-            f"{args.rounds} round(s) x {len(SIDES)} sides",
+            f"{args.rounds} round(s) x {len(sides)} sides",
             file=sys.stderr,
         )
 
-        runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
+        runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
         for round_ in range(args.rounds):
-            for side in SIDES:
-                r = child(side, source, queries_file, args.repeat)
+            order = list(SIDES)
+            if before:  # before and ours in turn first
+                order = ["baseline", "before", "ours"] if round_ % 2 == 0 else [*SIDES, "before"]
+            for side in order:
+                r = child(side, source, queries_file, args.repeat, code=codes[side])
                 runs[side].append(r)
                 print(
                     f"round {round_ + 1}/{args.rounds} {side:>8}: ingest "
@@ -849,21 +966,26 @@ def main_parent(args: argparse.Namespace) -> int:
                 )
         traced: dict[str, dict[str, Any]] = {}
         if not args.no_trace:
-            for side in SIDES:
-                traced[side] = child(side, source, queries_file, 1, trace=True)
+            for side in sides:
+                traced[side] = child(side, source, queries_file, 1, trace=True, code=codes[side])
                 print(
                     f"tracemalloc {side:>8}: peak {traced[side]['tracemalloc_peak_mib']:.1f} MiB",
                     file=sys.stderr,
                 )
         if args.profile:
             for side in SIDES:
-                child(side, source, queries_file, 1, profile=out.parent / f"profile-{side}")
+                child(
+                    side, source, queries_file, 1, profile=out.parent / f"profile-{side}", code=code
+                )
                 print(f"profiled {side}", file=sys.stderr)
 
         summary = summarize(runs, traced)
         summary["sanity"] = sanity(queries, runs["baseline"][0], runs["ours"][0])
-        measured = [r for side in SIDES for r in runs[side]] + list(traced.values())
-        sources = sorted({digest, source_digest(), *(r["source"] for r in measured)})
+        if before:
+            summary["agreement"] = agreement(queries, runs["before"][0], runs["ours"][0])
+        measured = [r for side in SIDES for r in runs[side]]
+        measured += [r for side, r in traced.items() if side != "before"]
+        sources = sorted({digest, source_digest(code), *(r["source"] for r in measured)})
         meta = {
             "corpus": str(corpus),
             "corpus_name": corpus.name,
@@ -882,12 +1004,20 @@ def main_parent(args: argparse.Namespace) -> int:
             "load_before": load_before,
             "load_after": os.getloadavg()[0],
             "archive_source": sources,
+            "code": str(code) if code else None,
         }
+        if before:
+            old = [r["source"] for r in runs["before"]]
+            old += [traced["before"]["source"]] if "before" in traced else []
+            meta["before"] = git_head(before)
+            meta["before_source"] = sorted({before_digest, source_digest(before), *old})
         lines = format_table(summary, meta)
+        if before:
+            lines += format_before(summary, meta)
         if args.profile:
             lines += report_profiles(out.parent, args.profile_top)
         print("\n".join(lines))
-        for side in SIDES:
+        for side in sides:
             for r in runs[side]:
                 r.pop("answers", None)
         record = {
@@ -935,6 +1065,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the JSON")
     parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
     parser.add_argument(
+        "--code",
+        metavar="DIR",
+        help="run every side with the archive package in DIR (a copy of a commit) "
+        "instead of the one installed",
+    )
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also run the archive package in DIR (an earlier commit), in turn with ours, "
+        "and compare the two",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="also cProfile each side (dumps in the out folder)"
     )
     parser.add_argument("--profile-top", type=int, default=15, help="functions listed per profile")
@@ -950,6 +1092,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--limit must be a positive integer")
     if args.repeat < 1 or args.rounds < 1:
         parser.error("--repeat and --rounds must be positive integers")
+    for option in ("code", "before"):
+        folder = getattr(args, option)
+        if folder is not None and not (Path(folder) / "archive" / "__init__.py").is_file():
+            parser.error(f"--{option}: no archive package in {folder}")
     return args
 
 

@@ -128,7 +128,8 @@ ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"  # U+0660-U+0669
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"  # U+06F0-U+06F9
 
 
-def _chars(ranges: tuple[tuple[int, int], ...]) -> str:
+def range_chars(ranges: tuple[tuple[int, int], ...]) -> str:
+    """Every code point of the ``(first, last)`` ranges, as one string."""
     return "".join(chr(c) for first, last in ranges for c in range(first, last + 1))
 
 
@@ -136,10 +137,11 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
     return "".join(f"\\u{first:04x}-\\u{last:04x}" for first, last in ranges)
 
 
-MARKS = _chars(MARK_RANGES)
-CONTROLS = _chars(CONTROL_RANGES)
-_MARK_SET = frozenset(MARKS)
+MARKS = range_chars(MARK_RANGES)
+CONTROLS = range_chars(CONTROL_RANGES)
+#: The marks, as a set for membership tests.
+MARK_SET = frozenset(MARKS)
 
 #: Regular expression classes (the inside of ``[...]``) of the marks and controls.
-_MARK_CLASS = _char_class(MARK_RANGES)
-_CONTROL_CLASS = _char_class(CONTROL_RANGES)
+MARK_CLASS = _char_class(MARK_RANGES)
+CONTROL_CLASS = _char_class(CONTROL_RANGES)

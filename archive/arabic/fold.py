@@ -43,7 +43,7 @@ from archive.arabic.codepoints import (
     WORD_LIGATURES,
     YEH,
     YEH_HAMZA,
-    _chars,
+    range_chars,
 )
 from archive.errors import ArchiveError
 
@@ -61,7 +61,7 @@ def strip_marks(text: str) -> str:
 
 def strip_controls(text: str) -> str:
     """Remove zero-width and direction controls (U+200F fills real hadith text)."""
-    return text.translate(_DELETE_CONTROLS)
+    return text.translate(DELETE_CONTROLS)
 
 
 def fold_alef(text: str) -> str:
@@ -217,7 +217,7 @@ def _steps(text: str, profile: Profile = DEFAULT) -> str:
 # --- Tables ------------------------------------------------------------------
 
 _DELETE_MARKS = dict.fromkeys(map(ord, MARKS + TATWEEL))
-_DELETE_CONTROLS = dict.fromkeys(map(ord, CONTROLS))
+DELETE_CONTROLS = dict.fromkeys(map(ord, CONTROLS))
 _ALEF_TABLE = str.maketrans(
     dict.fromkeys(
         ALEF_HAMZA_ABOVE
@@ -258,7 +258,7 @@ def fold_table(profile: Profile = DEFAULT) -> dict[int, str | None]:
         + PERSIAN_DIGITS
         + WAW_HAMZA
         + YEH_HAMZA
-        + _chars(PRESENTATION_RANGES)
+        + range_chars(PRESENTATION_RANGES)
     )
     for char in candidates:
         folded = _steps(char, profile)

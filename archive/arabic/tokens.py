@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from archive.arabic.codepoints import _CONTROL_CLASS, _MARK_CLASS, WORD_LIGATURES
+from archive.arabic.codepoints import CONTROL_CLASS, MARK_CLASS, WORD_LIGATURES
 
 #: Characters that are whole words (or several): the word ligatures, ﷺ U+FDFA,
 #: ﷻ U+FDFB and the rial sign U+FDFC. Each is a token of its own, even when
@@ -20,7 +20,7 @@ LIGATURE_WORDS = "\ufdfa\ufdfb\ufdfc" + "".join(WORD_LIGATURES)
 _LIGATURE_CLASS = "".join(f"\\u{ord(c):04x}" for c in LIGATURE_WORDS)
 # A letter: a Unicode word character but a digit or a ligature word
 # (presentation forms of letters and tatweel are \w already), or a mark.
-_LETTER = f"(?:[^\\W\\d{_LIGATURE_CLASS}]|[{_MARK_CLASS}])"
+_LETTER = f"(?:[^\\W\\d{_LIGATURE_CLASS}]|[{MARK_CLASS}])"
 
 #: A word is a run of letters and marks, with invisible controls allowed between
 #: them; a number is a run of digits. Python's ``\\w`` does not match Arabic
@@ -28,8 +28,8 @@ _LETTER = f"(?:[^\\W\\d{_LIGATURE_CLASS}]|[{_MARK_CLASS}])"
 #: Letters and digits are separate tokens: عام1913 is the two tokens عام, 1913.
 TOKEN_PATTERN = re.compile(
     f"[{_LIGATURE_CLASS}]"
-    f"|{_LETTER}+(?:[{_CONTROL_CLASS}]+{_LETTER}+)*"
-    f"|\\d+(?:[{_CONTROL_CLASS}]+\\d+)*"
+    f"|{_LETTER}+(?:[{CONTROL_CLASS}]+{_LETTER}+)*"
+    f"|\\d+(?:[{CONTROL_CLASS}]+\\d+)*"
 )
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 
 from archive.arabic.codepoints import (
-    _MARK_CLASS,
-    _MARK_SET,
     ALEF,
     ALEF_HAMZA_ABOVE,
     ALEF_MADDA,
@@ -25,6 +23,8 @@ from archive.arabic.codepoints import (
     HAMZA_ABOVE,
     KASRA,
     KASRATAN,
+    MARK_CLASS,
+    MARK_SET,
     SMALL_HIGH_YEH,
     SMALL_WAW,
     SMALL_YEH,
@@ -41,12 +41,12 @@ from archive.arabic.fold import fold  # noqa: F401  # the doctests fold the spel
 #: The small letters of Uthmani spelling, and what each stands for in full.
 SMALL_LETTERS = {SUPERSCRIPT_ALEF: ALEF, SMALL_WAW: WAW, SMALL_YEH: YEH, SMALL_HIGH_YEH: YEH}
 
-_MARK_RUN = f"[{_MARK_CLASS}]*"
+_MARK_RUN = f"[{MARK_CLASS}]*"
 # ءَا and ـَٔا: Uthmani writes the madda alef آ as a hamza before an alef.
 _HAMZA_ALEF = re.compile(f"(?:{HAMZA}|{TATWEEL}{_MARK_RUN}{HAMZA_ABOVE})({_MARK_RUN}){ALEF}")
 # A hamza on the line or on a tatweel (a kursi) inside a word, with its marks.
 _MEDIAL_HAMZA = re.compile(
-    f"(?<=.)(?:{HAMZA}|{TATWEEL}({_MARK_RUN}){HAMZA_ABOVE})({_MARK_RUN})(?=[^{_MARK_CLASS}])"
+    f"(?<=.)(?:{HAMZA}|{TATWEEL}({_MARK_RUN}){HAMZA_ABOVE})({_MARK_RUN})(?=[^{MARK_CLASS}])"
 )
 # واْ: a final alef marked as silent (U+06DF) after a waw, which plain spelling
 # writes after a plural verb (آمنوا) but not after a singular one (يدعو).
@@ -101,7 +101,7 @@ def plain_spellings(word: str) -> tuple[str, ...]:
             seat = _seat(chars, i)
             if chars[i] == SUPERSCRIPT_ALEF and seat is not None:
                 vowelled = any(c in (FATHA, DAMMA, KASRA) for c in chars[seat + 1 : i])
-                at_end = all(c in _MARK_SET for c in chars[i + 1 :])
+                at_end = all(c in MARK_SET for c in chars[i + 1 :])
                 if chars[seat] == WAW and not vowelled:
                     out[seat] = ""  # ٱلصَّلَوٰةَ: the alef takes the waw's place
                 elif chars[seat] == ALEF_MAQSURA and not vowelled:
@@ -124,7 +124,7 @@ def _madda(match: re.Match[str]) -> str:
     """ءا is آ, unless a kasra before it puts the hamza on a yeh (سَيِّـَٔات)."""
     text, start = match.string, match.start()
     before = start - 1
-    while before >= 0 and text[before] in _MARK_SET:
+    while before >= 0 and text[before] in MARK_SET:
         before -= 1
     if before >= 0 and (KASRA in text[before + 1 : start] or text[before] == YEH):
         return YEH_HAMZA + match.group(1) + ALEF
@@ -136,7 +136,7 @@ def _hamza_seat(match: re.Match[str]) -> str:
     text, start = match.string, match.start()
     own = (match.group(1) or "") + match.group(2)
     before = start - 1
-    while before >= 0 and text[before] in _MARK_SET:
+    while before >= 0 and text[before] in MARK_SET:
         before -= 1
     if before < 0:
         return HAMZA + own
@@ -154,6 +154,6 @@ def _hamza_seat(match: re.Match[str]) -> str:
 def _seat(chars: list[str], i: int) -> int | None:
     """The index of the letter that the mark at ``i`` stands on."""
     j = i - 1
-    while j >= 0 and chars[j] in _MARK_SET:
+    while j >= 0 and chars[j] in MARK_SET:
         j -= 1
     return j if j >= 0 else None

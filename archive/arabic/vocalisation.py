@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from archive.arabic.codepoints import _MARK_SET, CONTROLS, TATWEEL
-from archive.arabic.fold import _DELETE_CONTROLS, nfc
+from archive.arabic.codepoints import CONTROLS, MARK_SET, TATWEEL
+from archive.arabic.fold import DELETE_CONTROLS, nfc
 
 
 def fold_exact(word: str) -> str:
@@ -24,7 +24,7 @@ def fold_exact(word: str) -> str:
     >>> fold_exact("الكِتَابُ") == "الكِتَابُ"
     True
     """
-    word = word.translate(_DELETE_CONTROLS)
+    word = word.translate(DELETE_CONTROLS)
     if unicodedata.is_normalized("NFC", word):
         return word
     return unicodedata.normalize("NFC", word)
@@ -38,7 +38,7 @@ def clusters(word: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """
     out: list[tuple[str, set[str]]] = []
     for char in nfc(word):
-        if char in _MARK_SET:
+        if char in MARK_SET:
             if out:
                 out[-1][1].add(char)
         elif char != TATWEEL and char not in CONTROLS:

@@ -15,6 +15,7 @@ from archive import ingest
 from archive.arabic import Profile
 from archive.engine import IngestOptions, Ranking, Record, Request
 from archive.engines.tantivy import search, store
+from archive.engines.tantivy.search import Stats
 from archive.models import IngestProgress, IngestReport, Passage, tally
 
 #: Passages read at a time when counting.
@@ -78,8 +79,8 @@ class TantivyEngine:
     ) -> IngestReport:
         return ingest.run(self, source, options, progress, keep)
 
-    def total_statistics(self, parts: Iterable[Any]) -> None:
-        return None  # Tantivy scores with its own index's statistics only
+    def total_statistics(self, parts: Iterable[Any]) -> Stats:
+        return Stats.total(parts)
 
     def info(self) -> dict[str, Any]:
         size = 0
@@ -148,7 +149,7 @@ class TantivySnapshot:
         return frozenset(term for term, _ in self._searcher.terms_with_prefix("source", ""))
 
     def search(self, request: Request, stats: Any = None) -> Ranking:
-        return search.search(self._schema, self._searcher, request)
+        return search.search(self._schema, self._searcher, request, stats)
 
     def tally(
         self,
@@ -167,8 +168,8 @@ class TantivySnapshot:
                 groups[key] = (before[0] + count, before[1] + occurrences)
         return groups
 
-    def statistics(self, request: Request) -> None:
-        return None
+    def statistics(self, request: Request) -> Stats:
+        return search.statistics(self._schema, self._searcher, request)
 
     def is_latest(self) -> bool:
         return bool(store.commit_stamp(self._engine.path) == self._stamp)

@@ -13,9 +13,11 @@ position. Scores are Tantivy's BM25 per field with the planner's weights.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import attrs
 import tantivy
 
 from archive import arabic
@@ -40,13 +42,73 @@ def _escape(term: str) -> str:
     return "".join(c if c.isalnum() else f"\\x{{{ord(c):X}}}" for c in term)
 
 
-class Compiler:
-    """Builds the Tantivy query of a tree for one searcher (which expands prefixes)."""
+@attrs.frozen
+class Stats:
+    """Collection statistics of one index, or summed over shards: the number of
+    documents and the document frequency of every term a query scores. Tantivy
+    scores with its own index's statistics only; a shard corrects each term's
+    weight by the ratio of its collection idf to its own (:class:`Compiler`),
+    so that a sharded archive ranks nearly as one index does (the average field
+    length is still the shard's own)."""
 
-    def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher, text: str) -> None:
+    docs: int
+    frequency: dict[tuple[str, str], int]
+
+    @classmethod
+    def total(cls, parts: Iterable[Stats]) -> Stats:
+        docs = 0
+        frequency: dict[tuple[str, str], int] = {}
+        for part in parts:
+            docs += part.docs
+            for term, n in part.frequency.items():
+                frequency[term] = frequency.get(term, 0) + n
+        return cls(docs, frequency)
+
+
+def idf(docs: int, frequency: int) -> float:
+    """Tantivy's BM25 idf."""
+    return math.log(1.0 + (docs - frequency + 0.5) / (frequency + 0.5))
+
+
+class Compiler:
+    """Builds the Tantivy query of a tree for one searcher (which expands prefixes).
+
+    ``stats``: the collection's statistics to weigh each term by (see
+    :class:`Stats`); ``seen``, when given, collects every term the query scores.
+    """
+
+    def __init__(
+        self,
+        schema: tantivy.Schema,
+        searcher: tantivy.Searcher,
+        text: str,
+        stats: Stats | None = None,
+        seen: set[tuple[str, str]] | None = None,
+    ) -> None:
         self.schema = schema
         self.searcher = searcher
         self.text = text
+        self.stats = stats
+        self.seen = seen
+
+    def _weight(self, field: str, words: Sequence[str]) -> float:
+        """The correction of the weight of terms scored together (a phrase sums
+        its words' idf), from this index's statistics to the collection's."""
+        if self.seen is not None:
+            self.seen.update((field, w) for w in words)
+        stats = self.stats
+        if stats is None:
+            return 1.0
+        docs = self.searcher.num_docs
+        local = sum(idf(docs, self.searcher.doc_freq(field, w)) for w in words)
+        if local <= 0:
+            return 1.0
+        wide = sum(idf(stats.docs, stats.frequency.get((field, w), 0)) for w in words)
+        return wide / local
+
+    def _term_query(self, field: str, word: str, boost: float) -> tantivy.Query:
+        q = tantivy.Query.term_query(self.schema, field, word)
+        return self._boost(q, boost * self._weight(field, (word,)))
 
     def __call__(self, node: t.Node) -> tantivy.Query:
         return self._node(node)
@@ -55,16 +117,11 @@ class Compiler:
         return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
 
     def _term(self, field: str, text: str, boost: float) -> tantivy.Query:
-        q = tantivy.Query.term_query(self.schema, field, text)
+        q = self._term_query(field, text, boost)
         if field not in _SURFACE:
-            return self._boost(q, boost)
-        marked = tantivy.Query.term_query(self.schema, field, STEM_MARK + text)
-        return tantivy.Query.boolean_query(
-            [
-                (Occur.Should, self._boost(q, boost)),
-                (Occur.Should, tantivy.Query.boost_query(marked, boost * MARKED_WEIGHT)),
-            ]
-        )
+            return q
+        marked = self._term_query(field, STEM_MARK + text, boost * MARKED_WEIGHT)
+        return tantivy.Query.boolean_query([(Occur.Should, q), (Occur.Should, marked)])
 
     def _expand(self, field: str, prefix: str, keep: Callable[[str], bool]) -> list[str]:
         """The terms of ``field`` that start with ``prefix`` and ``keep`` accepts."""
@@ -100,8 +157,9 @@ class Compiler:
         parts = [
             (
                 Occur.Should,
-                self._boost(
-                    tantivy.Query.term_query(self.schema, leaf.field, word),
+                self._term_query(
+                    leaf.field,
+                    word,
                     leaf.boost * (MARKED_WEIGHT if word.startswith(STEM_MARK) else 1.0),
                 ),
             )
@@ -132,6 +190,8 @@ class Compiler:
                 p.text for p in node.parts if isinstance(p, t.Term)
             ]
             q = tantivy.Query.phrase_query(self.schema, node.field, words, slop=slop)
+            plain_words = [w for w in words if isinstance(w, str)]
+            return self._boost(q, node.boost * self._weight(node.field, plain_words))
         else:
             patterns: list[str | tuple[int, str]] = [
                 self._alternatives(node.field, p) for p in node.parts
@@ -213,9 +273,22 @@ def _fields(doc: tantivy.Document) -> tuple[dict[str, Any], str, int]:
     return passage, str(doc.get_first("file") or ""), int(doc.get_first("line") or 0)
 
 
-def search(schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request) -> Ranking:
-    """The hits of a request: ``DocAddress`` references, in the archive's order."""
-    compiled = Compiler(schema, searcher, request.plan.text)(request.plan.root)
+def statistics(schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request) -> Stats:
+    """This index's statistics of the terms a request scores."""
+    seen: set[tuple[str, str]] = set()
+    Compiler(schema, searcher, request.plan.text, seen=seen)(request.plan.root)
+    return Stats(
+        docs=int(searcher.num_docs),
+        frequency={(f, w): int(searcher.doc_freq(f, w)) for f, w in seen},
+    )
+
+
+def search(
+    schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request, stats: Stats | None = None
+) -> Ranking:
+    """The hits of a request: ``DocAddress`` references, in the archive's order;
+    scored with the collection's ``stats`` if given."""
+    compiled = Compiler(schema, searcher, request.plan.text, stats)(request.plan.root)
     query = with_filters(schema, compiled, request.filters)
     everything = max(1, searcher.num_docs)
     limit, sort = request.limit, request.sort
