@@ -11,17 +11,23 @@ since their last ingest are not read again, only counted.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import hashlib
 import json
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from archive.engine import Engine, IngestOptions, Record, Snapshot, Writer
-from archive.errors import ArchiveError, InputError
+from archive.errors import IndexStoreError, InputError
 from archive.models import IngestProgress, IngestReport, Passage
 from archive.readers import ReadOptions, find_files, passages
 
@@ -51,6 +57,148 @@ def _workers_for(size: int) -> int:
     # One worker more than cores: measured 2.5x faster than one process on two
     # cores, against 1.4x with one worker per core (benchmarks/ingest_search.py).
     return cores + 1 if size >= PARALLEL_BYTES else 1
+
+
+#: Seconds between a worker's looks at whether its parent is still there.
+PARENT_CHECK = 0.5
+
+_PR_SET_PDEATHSIG = 1
+
+
+def leave_with_parent(parent: int) -> None:
+    """Called first in a worker process forked by ``parent``: the worker dies
+    when its parent does (killed alone, SIGKILL included), so that no orphan
+    keeps the index's write lock or the caller's pipes.
+
+    On Linux the kernel sends the worker SIGKILL when its parent dies
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a second guard, a thread
+    ends the worker once its parent has changed. The worker ignores Ctrl-C and
+    takes SIGTERM as it comes: its parent stops it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="archive-parent-watch", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _sigterm_cancels() -> Iterator[None]:
+    """For the length of an ingest, SIGTERM (``kill``, ``timeout``, ``docker
+    stop``, systemd) cancels it as Ctrl-C does; only in the main thread, where
+    Python runs signal handlers, and the old handler is put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = False
+
+    def interrupt(signum: int, frame: object) -> None:
+        nonlocal raised
+        if not raised:  # once: a second SIGTERM must not break off the cancel
+            raised = True
+            raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        old = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not allowed here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def store_failure(path: Path, exc: OSError) -> str:
+    """What an ingest says when the index folder cannot be written."""
+    if exc.errno == errno.ENOSPC:
+        reason = "the disk is full"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "permission denied (the folder or its files are read-only)"
+    else:
+        reason = exc.strerror or str(exc)
+    return f"cannot write the index at {path}: {reason}"
+
+
+#: The record of the files ingested and the hash of each, beside the index.
+MANIFEST_FILE = "files.json"
+
+#: The manifest of a commit being made: written before the commit, with the
+#: stamp of the state it was planned on (``base``).
+PENDING_FILE = "files.json.pending"
+
+
+def _load(file: Path) -> Any:
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+
+
+def _hashes(data: Any) -> dict[str, str]:
+    if isinstance(data, dict) and isinstance(data.get("files"), dict):
+        data = data["files"]
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_json(file: Path, data: Any) -> None:
+    tmp = file.with_name(file.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, file)
+
+
+def read_manifest(folder: Path, stamp: Any) -> dict[str, str]:
+    """The hash of each file at its last committed ingest (empty if unknown),
+    for an ingest holding the write lock; ``stamp`` tells the index's last
+    commit (the engine's: a Whoosh generation, a hash of Tantivy's meta.json).
+
+    The manifest of an ingest is written before its commit (:func:`prepare_manifest`),
+    beside the manifest of the last one, with the stamp of the state it was
+    planned on: if the index has moved on from that state, its commit was made
+    and the new manifest holds; if not, the commit never happened (a crash or a
+    failure between the two) and the new manifest is thrown away. So the
+    manifest never claims a file whose passages are not committed; at worst a
+    file is read again.
+    """
+    pending = _load(folder / PENDING_FILE)
+    if pending is not None:
+        if isinstance(pending, dict) and "base" in pending and pending["base"] != stamp:
+            with contextlib.suppress(OSError):
+                os.replace(folder / PENDING_FILE, folder / MANIFEST_FILE)
+            return _hashes(pending)
+        (folder / PENDING_FILE).unlink()  # its commit never happened
+    return _hashes(_load(folder / MANIFEST_FILE))
+
+
+def prepare_manifest(folder: Path, stamp: Any, hashes: dict[str, str]) -> None:
+    """Write the manifest of a commit about to be made on the state ``stamp``."""
+    _write_json(folder / PENDING_FILE, {"base": stamp, "files": hashes})
+
+
+def settle_manifest(folder: Path, committed: bool, hashes: dict[str, str] | None = None) -> None:
+    """After the commit (or instead of it): make the prepared manifest the
+    manifest (best effort: :func:`read_manifest` does it otherwise), or throw it
+    away. ``hashes`` with no commit: the manifest changes alone."""
+    if hashes is not None:
+        _write_json(folder / MANIFEST_FILE, {"files": hashes})
+    elif committed:
+        with contextlib.suppress(OSError):
+            os.replace(folder / PENDING_FILE, folder / MANIFEST_FILE)
+    else:
+        with contextlib.suppress(OSError):
+            (folder / PENDING_FILE).unlink()
 
 
 class _Meter:
@@ -106,6 +254,19 @@ def _size(file: Path) -> int:
         return 0
 
 
+#: The manifest's hash of a file that changed while it was read: matches no file.
+EDITED = "edited while read"
+
+
+def _stamp(file: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is written: its modification time, size and inode."""
+    try:
+        status = file.stat()
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size, status.st_ino)
+
+
 def _file_hash(file: Path, origin: str, options: ReadOptions) -> str:
     """A hash of a file's bytes and of how it is read, to skip it when unchanged."""
     digest = hashlib.blake2b(digest_size=16)
@@ -141,15 +302,30 @@ def run(
         InputError: a missing path, an unreadable or malformed file (names the
             file and line), or an id given twice.
         IndexLockedError: another writer held the index for too long.
-        ArchiveError: the index cannot be written.
+        IndexStoreError: the index cannot be written (names the folder and the
+            cause: a full disk, a read-only folder).
     """
+    with _sigterm_cancels():
+        return _run(engine, path, options, progress, keep)
+
+
+def _run(
+    engine: Engine,
+    path: Path,
+    options: IngestOptions,
+    progress: Callable[[IngestProgress], None] | None,
+    keep: Callable[[str], bool] | None,
+) -> IngestReport:
     started = time.perf_counter()
     files, skipped = find_files(path)
     meter = _Meter(files, progress, started)
     read = ReadOptions(encoding=options.encoding, columns=options.columns, on_bytes=meter.read)
     procs = options.workers if options.workers is not None else _workers_for(meter.total)
     tally = _Tally()
-    writer = engine.writer(procs=procs)
+    try:
+        writer = engine.writer(procs=procs)
+    except OSError as exc:
+        raise IndexStoreError(store_failure(engine.path, exc), engine.path) from exc
     try:
         # Decide against the state this writer holds the lock on, not an older
         # one: another process may have committed meanwhile.
@@ -169,7 +345,7 @@ def run(
     except BaseException as exc:
         writer.cancel()
         if isinstance(exc, OSError):
-            raise ArchiveError(f"cannot write the index at {engine.path}: {exc}") from exc
+            raise IndexStoreError(store_failure(engine.path, exc), engine.path) from exc
         raise
     return IngestReport(
         files=tuple(origin for _, origin in files),
@@ -209,8 +385,10 @@ def _plan(
     # Files unchanged since their last ingest are not read again, nor their
     # passages read from the index: only counted.
     skip: dict[str, Path] = {}
+    stamps: dict[str, tuple[int, int, int] | None] = {}
     for file, origin in files:
         key = str(file.resolve())
+        stamps[key] = _stamp(file)
         hashes[key] = _file_hash(file, origin, read)
         if known.get(key) == hashes[key]:
             held = snapshot.held(key)
@@ -254,6 +432,11 @@ def _plan(
         for stale in sorted(before - seen.keys()):
             writer.delete(stale)
             tally.removed += 1
+        # A file edited while it was read (after it was hashed): what was read
+        # may not be what was hashed, so no hash is recorded that could call
+        # it unchanged later (a hash that matches no file: read it again).
+        if _stamp(file) != stamps[key] or _file_hash(file, origin, read) != hashes[key]:
+            hashes[key] = EDITED
     return hashes
 
 

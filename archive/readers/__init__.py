@@ -8,9 +8,11 @@ NFC, gives every passage its stable id, and checks ids are unique per call.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+import stat
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -43,19 +45,53 @@ def reader_for(file: Path) -> Reader | None:
     return reader
 
 
-def find_files(path: str | os.PathLike[str]) -> tuple[list[tuple[Path, str]], list[str]]:
+_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _kind(path: Path) -> str | None:
+    """What ``path`` is (symbolic links followed): "file", "folder", another
+    kind of file named for a message, or None when there is nothing."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return _KINDS.get(stat.S_IFMT(mode), "not a file or folder")
+
+
+def find_files(
+    path: str | os.PathLike[str], exclude: Sequence[str] = ()
+) -> tuple[list[tuple[Path, str]], list[str]]:
     """The files to read under ``path`` as ``(file, origin)``, and the files skipped.
 
     ``origin`` is the file's path relative to the folder given (or its name when
     a single file is given), with ``/`` separators: ``texts/a/b.txt`` ingested
     as ``texts`` has the origin ``a/b.txt``. Hidden files and folders (their
     names start with ``.``) are passed over; files of other suffixes are skipped.
+    A folder ingest takes every file a reader reads by its suffix or OpenITI
+    name (:data:`READERS`), a ``README.md`` or ``SOURCES.txt`` among them;
+    ``exclude`` holds globs (``fnmatch``) of files to skip, matched against the
+    origin and against the file's name: ``("README*", "SOURCES.txt", "drafts/*")``.
+
+    Only regular files are read: a FIFO, a device or a socket in a folder is
+    skipped (never opened: a FIFO would block), and refused as the path.
 
     Raises:
-        InputError: the path does not exist.
+        InputError: the path does not exist, or is not a regular file or folder.
     """
     root = Path(path)
-    if root.is_file():
+    kind = _kind(root)
+    if kind not in (None, "folder", "file"):
+        raise InputError(f"not a regular file: {kind}", root)
+    if kind == "file":
         if reader_for(root) is None:
             raise InputError(
                 f"unsupported file type {root.suffix or '(none)'!r}; "
@@ -63,7 +99,7 @@ def find_files(path: str | os.PathLike[str]) -> tuple[list[tuple[Path, str]], li
                 root,
             )
         return [(root, root.name)], []
-    if not root.is_dir():
+    if kind is None:
         raise InputError("no such file or folder", root)
     found: list[tuple[Path, str]] = []
     skipped: list[str] = []
@@ -80,7 +116,9 @@ def find_files(path: str | os.PathLike[str]) -> tuple[list[tuple[Path, str]], li
                 continue
             file = Path(folder) / name
             origin = file.relative_to(root).as_posix()
-            if reader_for(file) is not None:
+            if any(fnmatch.fnmatchcase(o, g) for g in exclude for o in (origin, name)):
+                skipped.append(origin)
+            elif reader_for(file) is not None and _kind(file) == "file":  # never a FIFO
                 found.append((file, origin))
             else:
                 skipped.append(origin)

@@ -205,6 +205,7 @@ class TantivyWriter:
         self._analysts = analysts
         self._batch: list[tuple[Passage, Record, int]] = []
         self._changed = False
+        self._prepared = False
         engine.index.reload()
         searcher = engine.index.searcher()
         last = searcher.search(
@@ -219,7 +220,7 @@ class TantivyWriter:
     def add(self, passage: Passage, record: Record) -> None:
         self._changed = True
         if self._analysts is None:
-            self._writer.add_json(self._documents.json(passage, record, self._seq))
+            self._index([self._documents.json(passage, record, self._seq)])
         else:
             self._batch.append((passage, record, self._seq))
             if len(self._batch) >= store.BATCH_SIZE:
@@ -229,8 +230,11 @@ class TantivyWriter:
 
     def _index(self, documents: list[str]) -> None:
         add = self._writer.add_json
-        for document in documents:
-            add(document)
+        try:
+            for document in documents:
+                add(document)
+        except ValueError as exc:  # Tantivy's I/O errors
+            raise store.write_error(self._engine.path, exc) from None
 
     def update(self, passage: Passage, record: Record) -> None:
         self._writer.delete_documents_by_term("id", passage.id)
@@ -248,14 +252,28 @@ class TantivyWriter:
             self._index(self._analysts.drain())
             self._analysts.close()
             self._analysts = None
-        if self._changed:
-            self._writer.commit()
-            self._writer.wait_merging_threads()
-        else:
+        path = self._engine.path
+        if not self._changed:
             self._release()
+            if manifest is not None:
+                ingest.settle_manifest(path, False, dict(manifest))
+            return
+        # The manifest is written before the commit, keyed by the state it was
+        # planned on (:func:`archive.ingest.read_manifest`): a failure to write
+        # it leaves the index unchanged.
+        if manifest is not None:
+            ingest.prepare_manifest(path, store.meta_stamp(path), dict(manifest))
+            self._prepared = True
+        try:
+            self._writer.commit()
+        except ValueError as exc:  # Tantivy's I/O errors
+            raise store.write_error(path, exc) from None
+        self._prepared = False
+        with contextlib.suppress(Exception):  # committed: merging is only tidying
+            self._writer.wait_merging_threads()
         self._writer = None
         if manifest is not None:
-            store.write_manifest(self._engine.path, manifest)
+            ingest.settle_manifest(path, True)
 
     def _release(self) -> None:
         if self._analysts is not None:
@@ -264,9 +282,13 @@ class TantivyWriter:
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 self._writer.rollback()
+            with contextlib.suppress(Exception):  # the files of the uncommitted segments
+                self._writer.garbage_collect_files()
             with contextlib.suppress(Exception):
                 self._writer.wait_merging_threads()
             self._writer = None
 
     def cancel(self) -> None:
         self._release()
+        if self._prepared:
+            ingest.settle_manifest(self._engine.path, False)

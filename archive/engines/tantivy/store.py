@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ FORMAT_VERSION = 1
 FORMAT_FILE = "archive.json"
 
 #: The record of the files ingested and the hash of each, beside the index.
-MANIFEST_FILE = "files.json"
+MANIFEST_FILE = "files.json"  # written by archive.ingest
 
 #: Marks a stem held beside its word in a surface field (a term no written word has).
 STEM_MARK = "\x02"
@@ -199,20 +199,32 @@ def writer(index: tantivy.Index, path: Path, timeout: float | None = None) -> An
             time.sleep(0.05)
 
 
+def write_error(path: Path, exc: Exception) -> IndexStoreError:
+    """The error of a Tantivy write that failed (Tantivy raises ``ValueError``)."""
+    text = str(exc)
+    if "No space left" in text or "os error 28" in text:
+        text = "the disk is full"
+    elif "Permission denied" in text or "os error 13" in text or "os error 30" in text:
+        text = "permission denied (the folder or its files are read-only)"
+    return IndexStoreError(f"cannot write the index at {path}: {text}", path)
+
+
 def read_manifest(path: Path) -> dict[str, str]:
-    """The hash of each file at its last committed ingest (empty if unknown)."""
+    """The hash of each file at its last committed ingest, for a writer holding
+    the lock (:func:`archive.ingest.read_manifest`, keyed by :func:`meta_stamp`)."""
+    from archive.ingest import read_manifest as read
+
+    return read(path, meta_stamp(path))
+
+
+def meta_stamp(path: Path) -> str:
+    """A hash of Tantivy's ``meta.json``, which every commit replaces (its
+    opstamp changes): tells one commit from another."""
     try:
-        data = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def write_manifest(path: Path, hashes: Mapping[str, str]) -> None:
-    """Replace the manifest atomically."""
-    tmp = path / (MANIFEST_FILE + ".tmp")
-    tmp.write_text(json.dumps(dict(hashes), ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path / MANIFEST_FILE)
+        data = (path / "meta.json").read_bytes()
+    except FileNotFoundError:
+        return ""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def commit_stamp(path: Path) -> tuple[int, int]:
@@ -332,9 +344,13 @@ BATCH_SIZE = 200
 IN_FLIGHT = 1
 
 
-def _analyst(connection: Any, others: list[Any], profile: arabic.Profile) -> None:
+def _analyst(connection: Any, others: list[Any], profile: arabic.Profile, parent: int) -> None:
     """A worker process: makes the documents of each batch it receives, until the
-    batch ``None`` or until its parent goes away (the pipe closes)."""
+    batch ``None`` or until its parent goes away (the pipe closes, or the parent
+    dies: :func:`archive.ingest.leave_with_parent`)."""
+    from archive.ingest import leave_with_parent
+
+    leave_with_parent(parent)
     for other in others:  # the parent's ends of every pipe, inherited by the fork
         other.close()
     documents = Documents(profile)
@@ -368,7 +384,9 @@ class Analysts:
         self._processes = []
         for _, child in pipes:
             process = context.Process(
-                target=_analyst, args=(child, self._connections, profile), daemon=True
+                target=_analyst,
+                args=(child, self._connections, profile, os.getpid()),
+                daemon=True,
             )
             process.start()
             child.close()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 from whoosh import scoring
@@ -17,6 +18,8 @@ from archive.engines.whoosh import search, store
 from archive.engines.whoosh.search import GlobalSearcher, Stats
 from archive.models import IngestProgress, IngestReport, Passage, tally
 from archive.query.filters import meta_terms
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 #: Passages read at a time when counting.
 TALLY_BATCH = 500
@@ -52,13 +55,18 @@ class WhooshEngine:
         self._weighting = scoring.BM25F()
 
     def snapshot(self) -> WhooshSnapshot:
-        return WhooshSnapshot(store.searcher(self.ix, self.path, self._weighting), self.ix)
+        searcher = store.searcher(self.ix, self.path, self._weighting)
+        return WhooshSnapshot(searcher, self.ix, self.path)
 
     def writer(self, *, procs: int = 1) -> WhooshWriter:
-        return WhooshWriter(self.ix, self.path, store.writer(self.ix, self.path, procs=procs))
+        try:
+            writer = store.writer(self.ix, self.path, procs=procs)
+        except store.RefusedPickle as exc:  # a writer reads the table of contents
+            raise store.damaged(self.path, exc) from None
+        return WhooshWriter(self.ix, self.path, writer)
 
     def manifest(self) -> dict[str, str]:
-        return store.read_manifest(self.path)
+        return store.read_manifest(self.ix, self.path)
 
     def ingest(
         self,
@@ -84,24 +92,42 @@ class WhooshEngine:
         pass
 
 
-class WhooshSnapshot:
-    """A Whoosh searcher: one committed state of the index."""
+def _reads(method: _Method) -> _Method:
+    """A snapshot's method whose reads of a damaged index raise
+    :class:`~archive.errors.IndexStoreError` (:func:`store.reading`)."""
 
-    def __init__(self, searcher: Any, ix: Any) -> None:
+    @functools.wraps(method)
+    def guarded(self: WhooshSnapshot, *args: Any, **kwargs: Any) -> Any:
+        with store.reading(self.path):
+            return method(self, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+class WhooshSnapshot:
+    """A Whoosh searcher: one committed state of the index. A damaged index
+    raises :class:`~archive.errors.IndexStoreError` from every read."""
+
+    def __init__(self, searcher: Any, ix: Any, path: Path) -> None:
         self._searcher = searcher
         self.ix = ix
+        self.path = path
 
+    @_reads
     def count(self) -> int:
         return int(self._searcher.doc_count())
 
+    @_reads
     def get(self, ids: Sequence[str]) -> list[Passage | None]:
         found = [self._searcher.document(id=str(i)) for i in ids]
         return [None if fields is None else _passage(fields) for fields in found]
 
+    @_reads
     def load(self, refs: Sequence[Any]) -> list[Passage | None]:
         stored = self._searcher.stored_fields
         return [_passage(stored(docnum)) for docnum in refs]
 
+    @_reads
     def batch(self, start: int, count: int) -> tuple[list[Passage], int | None]:
         reader = self._searcher.reader()
         everything = reader.doc_count_all()
@@ -114,12 +140,15 @@ class WhooshSnapshot:
         return rows, (end if end < everything else None)
 
     def passages(self) -> Iterator[Passage]:
-        for fields in self._searcher.all_stored_fields():
-            yield _passage(fields)
+        with store.reading(self.path):
+            for fields in self._searcher.all_stored_fields():
+                yield _passage(fields)
 
+    @_reads
     def sources(self) -> frozenset[str]:
         return frozenset(term.decode("utf-8") for term in self._searcher.lexicon("source"))
 
+    @_reads
     def search(self, request: Request, stats: Stats | None = None) -> Ranking:
         searcher = self._searcher
         if stats is not None:
@@ -128,6 +157,7 @@ class WhooshSnapshot:
             )
         return search.search(searcher, request)
 
+    @_reads
     def tally(
         self,
         request: Request,
@@ -145,6 +175,7 @@ class WhooshSnapshot:
                 groups[key] = (before[0] + count, before[1] + occurrences)
         return groups
 
+    @_reads
     def statistics(self, request: Request) -> Stats:
         reader = self._searcher.reader()
         terms = search.scored_terms(search.compile_query(request.plan.root), reader)
@@ -163,19 +194,24 @@ class WhooshSnapshot:
             },
         )
 
+    @_reads
     def is_latest(self) -> bool:
         return bool(self._searcher.up_to_date())
 
+    @_reads
     def record(self, passage_id: str) -> Record | None:
         fields = self._searcher.document(id=passage_id)
         return None if fields is None else _record(fields)
 
+    @_reads
     def records(self, file: str) -> list[Record]:
         return [_record(fields) for fields in self._searcher.documents(file=file)]
 
+    @_reads
     def held(self, file: str) -> int:
         return sum(1 for _ in self._searcher.document_numbers(file=file))
 
+    @_reads
     def files(self) -> list[str]:
         return [term.decode("utf-8") for term in self._searcher.lexicon("file")]
 
@@ -191,6 +227,7 @@ class WhooshWriter:
         self._path = path
         self._writer = writer
         self._changed = False
+        self._prepared = False
 
     @staticmethod
     def _document(passage: Passage, record: Record) -> dict[str, Any]:
@@ -220,12 +257,22 @@ class WhooshWriter:
         self._changed = True
 
     def commit(self, manifest: Mapping[str, str] | None) -> None:
-        if self._changed:
-            self._writer.commit()
-        else:
+        # The manifest is written before the commit, keyed by the generation it
+        # was planned on (:func:`archive.ingest.read_manifest`): a failure to
+        # write it leaves the index unchanged, and after the commit nothing fails.
+        if not self._changed:
             store.discard(self._writer, self.ix, self._path)
+            if manifest is not None:
+                ingest.settle_manifest(self._path, False, dict(manifest))
+            return
         if manifest is not None:
-            store.write_manifest(self._path, dict(manifest))
+            ingest.prepare_manifest(self._path, self.ix.latest_generation(), dict(manifest))
+            self._prepared = True
+        self._writer.commit()
+        if manifest is not None:
+            ingest.settle_manifest(self._path, True)
 
     def cancel(self) -> None:
         store.discard(self._writer, self.ix, self._path)
+        if self._prepared:
+            ingest.settle_manifest(self._path, False)

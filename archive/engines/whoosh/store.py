@@ -7,23 +7,31 @@ analyzer or format is refused with :class:`~archive.errors.IndexFormatError`,
 which says to rebuild it, instead of a ``ModuleNotFoundError`` from deep inside
 Whoosh.
 
-Two changes to Whoosh's own classes, both in this module: segments are read
-from the memory map instead of a private copy (:func:`install`, done when an
-engine opens, not at import), and new segments are finished with each field's
-lengths read once (:class:`_WritingCodec`).
+Changes to Whoosh's own code, all in this module: segments are read from the
+memory map instead of a private copy, and every pickle read from an index goes
+through an allow-list (:func:`install`, done when an engine opens, not at
+import); new segments are finished with each field's lengths read once
+(:class:`_WritingCodec`); the workers of the parallel writer die with their
+parent and report their failures (:class:`ParallelWriter`). Reads of a damaged
+index raise :class:`~archive.errors.IndexStoreError` (:func:`reading`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import json
 import os
 import pickle
 import queue
 import re
+import struct
 import time
+import types
 import warnings
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +42,8 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import LockError, clean_files
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name as whoosh_random_name
 from whoosh.util.numeric import byte_to_length
 
 from archive import arabic
@@ -127,9 +136,107 @@ class _SharedBufferFile(BufferFile):  # type: ignore[misc]  # whoosh is untyped
 WHOOSH_VERSION = (2, 7, 5)
 
 
+#: Every class and function a pickle in an index of this format names: the
+#: schema (fields, formats, analyzers, the folding profile), the segments and
+#: their codec, and what these pickle with. Nothing else is loaded.
+PICKLED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("archive.arabic", "Profile"),
+        ("archive.engines.whoosh.analysis", "ArabicFoldFilter"),
+        ("archive.engines.whoosh.analysis", "ArabicTokenizer"),
+        ("whoosh.analysis.analyzers", "CompositeAnalyzer"),
+        ("whoosh.analysis.tokenizers", "IDTokenizer"),
+        ("whoosh.analysis.tokenizers", "RegexTokenizer"),
+        ("whoosh.codec.whoosh3", "W3Codec"),
+        ("whoosh.codec.whoosh3", "W3Segment"),
+        ("whoosh.fields", "ID"),
+        ("whoosh.fields", "STORED"),
+        ("whoosh.fields", "Schema"),
+        ("whoosh.fields", "TEXT"),
+        ("whoosh.formats", "Existence"),
+        ("whoosh.formats", "Frequency"),
+        ("whoosh.formats", "Positions"),
+        ("collections", "defaultdict"),
+        ("re", "_compile"),  # RegexTokenizer's pattern
+        ("_codecs", "encode"),  # bytes, in pickle protocol 2
+        ("builtins", "int"),
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+    }
+)
+
+
+class RefusedPickle(pickle.UnpicklingError):
+    """A pickle in the index names something the index format does not use:
+    never loaded (an index from elsewhere could run code when opened)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.what = f"{module}.{name}"
+        super().__init__(
+            f"refused: the index holds a pickle of {self.what}, which the index format does not use"
+        )
+
+
+class _IndexUnpickler(pickle.Unpickler):
+    """Loads only what :data:`PICKLED` names."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in PICKLED:
+            raise RefusedPickle(module, name)
+        return super().find_class(module, name)
+
+
+def safe_loads(data: Any, **kwargs: Any) -> Any:
+    """``pickle.loads`` for what an index holds (:data:`PICKLED` only)."""
+    return _IndexUnpickler(io.BytesIO(data)).load()
+
+
+def safe_load(file: Any, **kwargs: Any) -> Any:
+    """``pickle.load`` for what an index holds (:data:`PICKLED` only)."""
+    return _IndexUnpickler(file).load()
+
+
+def _install_unpickler() -> None:
+    """Route every pickle Whoosh reads from an index through :func:`safe_loads`:
+    the table of contents (``whoosh.index``), stored fields and columns
+    (``whoosh.columns``), postings (``whoosh.formats``), term infos
+    (``whoosh.codec.whoosh3``), ``read_pickle`` (``whoosh.filedb.structfile``).
+    The loaders of older table-of-contents versions (``whoosh.legacy``, which
+    unpickle without limits) are removed: such an index is refused."""
+    from whoosh import columns, formats
+    from whoosh.codec import whoosh3
+    from whoosh.filedb import structfile
+
+    for module, name in (
+        (whoosh_index, "pickle"),
+        (columns, "loads"),
+        (formats, "loads"),
+        (whoosh3, "loads"),
+        (structfile, "load_pickle"),
+        (whoosh_index, "toc_loaders"),
+    ):
+        if not hasattr(module, name):  # checked against the pinned release
+            raise ArchiveError(f"the Whoosh engine cannot patch {module.__name__}.{name}")
+    whoosh_index.pickle = types.SimpleNamespace(
+        loads=safe_loads,
+        load=safe_load,
+        dumps=pickle.dumps,
+        dump=pickle.dump,
+        PicklingError=pickle.PicklingError,
+        UnpicklingError=pickle.UnpicklingError,
+    )
+    columns.loads = safe_loads
+    formats.loads = safe_loads
+    whoosh3.loads = safe_loads
+    structfile.load_pickle = safe_load
+    whoosh_index.toc_loaders.clear()
+
+
 def install() -> None:
     """Make Whoosh's compound storage read segments from the memory map
-    (:class:`_SharedBufferFile`). Idempotent; done when a Whoosh engine opens.
+    (:class:`_SharedBufferFile`), and every pickle it reads from an index go
+    through an allow-list (:func:`safe_loads`). Idempotent; done when a Whoosh
+    engine opens.
 
     Raises:
         ArchiveError: the installed Whoosh is not the pinned release.
@@ -144,6 +251,7 @@ def install() -> None:
         )
     # Whoosh's compound storage makes its part files with this module-level name.
     compound.BufferFile = _SharedBufferFile
+    _install_unpickler()
 
 
 class _FinishingPerDocReader(W3PerDocReader):  # type: ignore[misc]  # whoosh is untyped
@@ -309,28 +417,12 @@ def _write_format(path: Path, profile: arabic.Profile) -> None:
 _TOC = re.compile(r"^_MAIN_[0-9]+\.toc$")
 
 
-#: The record of the files ingested and the hash of each, beside the index.
-MANIFEST_FILE = "files.json"
+def read_manifest(ix: whoosh_index.Index, path: Path) -> dict[str, str]:
+    """The hash of each file at its last committed ingest, for a writer holding
+    the lock (:func:`archive.ingest.read_manifest`, keyed by the generation)."""
+    from archive.ingest import read_manifest as read
 
-
-def read_manifest(path: Path) -> dict[str, str]:
-    """The hash of each file at its last committed ingest (empty if unknown).
-
-    The manifest is written after the commit, so after a crash it can only be
-    older than the index: a file it does not know is read again.
-    """
-    try:
-        data = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def write_manifest(path: Path, hashes: dict[str, str]) -> None:
-    """Replace the manifest atomically."""
-    tmp = path / (MANIFEST_FILE + ".tmp")
-    tmp.write_text(json.dumps(hashes, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path / MANIFEST_FILE)
+    return read(path, ix.latest_generation())
 
 
 def exists(path: str | os.PathLike[str]) -> bool:
@@ -369,11 +461,16 @@ def open_index(
             warnings.simplefilter("ignore", ResourceWarning)
             try:
                 return whoosh_index.open_dir(str(folder)), stored
+            except RefusedPickle as exc:
+                refused = IndexFormatError(_refusal(folder, exc), folder)
+                failure = ""
             except (ImportError, AttributeError, pickle.UnpicklingError) as exc:
                 failure = f"built by an incompatible version ({type(exc).__name__}: {exc})"
             except Exception as exc:  # a truncated or damaged table of contents
                 failure = f"damaged: its table of contents cannot be read ({type(exc).__name__})"
             gc.collect()
+        if not failure:
+            raise refused
         raise IndexFormatError(
             f"the index at {folder} is {failure}; {_rebuild_hint(folder)}",
             folder,
@@ -403,21 +500,106 @@ def searcher(ix: whoosh_index.Index, path: Path, weighting: Any = None) -> Any:
     Another process's commit may remove, between the moment a searcher reads
     which segments make up the index and the moment it opens them, segments
     that it merged into a new one: the searcher is then opened again, on the
-    new state.
+    new state. A segment of the last committed state that is missing, or a file
+    that cannot be read, is damage: refused at once.
 
     Raises:
-        IndexStoreError: the index could not be opened after
-            :data:`OPEN_ATTEMPTS` attempts (names the folder).
+        IndexStoreError: the index is damaged (names the folder and the file), or
+            could not be opened after :data:`OPEN_ATTEMPTS` attempts.
     """
     kwargs = {} if weighting is None else {"weighting": weighting}
     for attempt in range(OPEN_ATTEMPTS):
-        try:
-            return ix.searcher(**kwargs)
-        except OSError as exc:  # a file of the state it read was merged away
-            if attempt == OPEN_ATTEMPTS - 1:
-                raise IndexStoreError(f"cannot read the index at {path}: {exc}", path) from exc
-            time.sleep(0.005 * (attempt + 1))
+        # Whoosh leaves the files it opened open when a state fails to open:
+        # closed here, quietly, once the failure is dropped.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return ix.searcher(**kwargs)
+            except ArchiveError:
+                raise
+            except OSError as exc:  # a file of the state it read was merged away?
+                failure = IndexStoreError(f"cannot read the index at {path}: {exc}", path)
+                lost = _missing_segment(ix)
+                if lost is not None:
+                    failure = damaged(path, FileNotFoundError(2, "missing", str(path / lost)))
+            except DAMAGE as exc:
+                failure = damaged(path, exc)
+                lost = ""
+            gc.collect()
+        if lost is not None or attempt == OPEN_ATTEMPTS - 1:
+            raise failure
+        time.sleep(0.005 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _missing_segment(ix: whoosh_index.Index) -> str | None:
+    """A segment of the last committed state none of whose files is there (its
+    id), or None when they all are."""
+    try:
+        toc = ix._read_toc()
+        names = list(ix.storage.list())
+    except Exception:
+        return None  # the state is changing: not damage
+    for segment in toc.segments:
+        segid = segment.segment_id()
+        if not any(name.startswith(segid) for name in names):
+            return str(segid)
+    return None
+
+
+#: What reading a damaged index raises from inside Whoosh (and the unpickling
+#: of its stored fields): each becomes an :class:`IndexStoreError`.
+DAMAGE: tuple[type[BaseException], ...] = (
+    EOFError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+    ValueError,
+    OSError,
+    IndexError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    OverflowError,
+    MemoryError,
+)
+
+
+def _refusal(path: Path, exc: RefusedPickle) -> str:
+    return (
+        f"refused: the index at {path} holds a pickle of {exc.what}, which the index "
+        f"format does not use (built by an incompatible version, or damaged or planted; "
+        f"it was not loaded); "
+        f"{_rebuild_hint(path)}"
+    )
+
+
+def damaged(path: Path, exc: BaseException) -> IndexStoreError:
+    """The error of a read of the index at ``path`` that failed with ``exc``."""
+    if isinstance(exc, RefusedPickle):
+        return IndexFormatError(_refusal(path, exc), path)
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    if isinstance(exc, FileNotFoundError):
+        what = f"a segment of its last commit is missing{where}"
+    else:
+        what = f"cannot read it{where}: {type(exc).__name__}: {exc}"
+    return IndexStoreError(
+        f"the index at {path} is damaged: {what}; {_rebuild_hint(path)}",
+        path,
+    )
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Reads of the index at ``path``: damage (:data:`DAMAGE`) is raised as an
+    :class:`IndexStoreError` naming the folder (and the file where known);
+    the archive's own errors go through."""
+    try:
+        yield
+    except ArchiveError:
+        raise
+    except DAMAGE as exc:
+        raise damaged(path, exc) from exc
 
 
 def discard(writer: Any, ix: whoosh_index.Index, path: Path) -> None:
@@ -450,6 +632,39 @@ def discard(writer: Any, ix: whoosh_index.Index, path: Path) -> None:
         lock.release()
 
 
+class _Failed:
+    """What a worker of the parallel writer sends back instead of its segment
+    when it failed: the error, told by the parent (no traceback printed)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.errno = getattr(exc, "errno", None)
+        self.strerror = getattr(exc, "strerror", None)
+        self.text = f"{type(exc).__name__}: {exc}"
+
+
+class _WorkerTask(SubWriterTask):  # type: ignore[misc]  # whoosh is untyped
+    """A worker of the parallel writer that leaves when its parent dies
+    (:func:`archive.ingest.leave_with_parent`) and sends back its failure
+    instead of printing a traceback."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parent = os.getpid()
+
+    def run(self) -> None:
+        from archive.ingest import leave_with_parent
+
+        leave_with_parent(self._parent)
+        try:
+            super().run()
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                self.resultqueue.put(_Failed(exc), timeout=5)
+                self.resultqueue.close()
+                self.resultqueue.join_thread()  # sent before the process ends
+            os._exit(1)
+
+
 class ParallelWriter(MpWriter):  # type: ignore[misc]  # whoosh is untyped
     """Whoosh's multi-process writer, with one segment per worker, that refuses to
     commit when a worker failed.
@@ -462,26 +677,82 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]  # whoosh is untyped
     def __init__(self, ix: whoosh_index.Index, procs: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
 
+    def _new_task(self) -> Any:
+        task = _WorkerTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _enqueue(self) -> None:
+        # Whoosh's, with a put that does not wait for ever on workers that died
+        # (the job queue is bounded).
+        docbuffer: list[Any] = self.docbuffer
+        filename = f"{whoosh_random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(docbuffer)))
+        self.docbuffer: list[Any] = []
+
+    def _put(self, job: Any) -> None:
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=0.2)
+                return
+            except queue.Full:
+                if not any(task.is_alive() for task in self.tasks):
+                    self._raise_failure([])
+
+    def _raise_failure(self, results: list[Any]) -> None:
+        """Raise what a worker sent back as its failure (an ``OSError`` as the
+        ingest tells its own), or that a worker failed."""
+        with contextlib.suppress(queue.Empty, OSError, ValueError):
+            while True:
+                results.append(self.resultqueue.get(timeout=0.1))
+        for result in results:
+            if isinstance(result, _Failed):
+                if result.errno is not None:
+                    raise OSError(result.errno, result.strerror or result.text)
+                raise ArchiveError(
+                    f"an indexing worker failed ({result.text}); "
+                    "nothing of this ingest was committed"
+                )
+        codes = [task.exitcode for task in self.tasks]
+        raise ArchiveError(
+            f"an indexing worker failed (exit codes {codes}); nothing of this ingest was committed"
+        )
+
     def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
         if self.docbuffer:
             self._enqueue()
         for _ in self.tasks:
-            self.jobqueue.put(None)
+            self._put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         for task in self.tasks:
             task.join()
         results = []
         for _ in self.tasks:
             try:
-                results.append(self.resultqueue.get(timeout=30))
+                # the workers have ended: what they sent is in the pipe
+                results.append(self.resultqueue.get(timeout=5))
             except queue.Empty:
                 break
         failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
-        if failed or len(results) != len(self.tasks):
-            raise ArchiveError(
-                f"an indexing worker failed (exit codes {failed or 'unknown'}); "
-                "nothing of this ingest was committed"
-            )
+        if (
+            failed
+            or len(results) != len(self.tasks)
+            or any(isinstance(result, _Failed) for result in results)
+        ):
+            self._raise_failure(results)
         finalsegments += [segment for _, _, segment in results]
         if self._added:
             finalsegments.append(self._finalize_segment())
