@@ -14,8 +14,11 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
+
+import attrs
 
 from archive import __version__
 from archive.arabic import Profile
@@ -81,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--encoding",
         metavar="NAME",
-        help="the files' encoding (default: detected: UTF-8, UTF-16 with BOM, Windows-1256)",
+        help="the files' encoding (default: detected: UTF-8, UTF-16, Windows-1256, ISO-8859-6)",
     )
     ingest.add_argument(
         "--engine",
@@ -135,7 +138,24 @@ def build_parser() -> argparse.ArgumentParser:
             help="only passages whose metadata KEY has VALUE (repeatable)",
         )
         _scheduler(sub)
+        sub.add_argument(
+            "--raw-cells",
+            action="store_true",
+            help="csv/tsv: write cells starting with = + - @ as they are (default: a ' first)",
+        )
+        sub.add_argument(
+            "--bom", action="store_true", help="csv/tsv: start with a UTF-8 byte order mark (Excel)"
+        )
         return sub
+
+    def coloring(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--color",
+            choices=("auto", "always", "never"),
+            default="auto",
+            help="colour the matches: on a terminal unless NO_COLOR is set (auto, the default), "
+            "always or never",
+        )
 
     search = searching("search", "Search the archive.")
     search.add_argument(
@@ -165,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         "id,title,source,score,rank,snippet,highlights,text,caption,citations,meta.KEY",
     )
     search.add_argument("--json", action="store_true", help="the same as --format json")
+    coloring(search)
 
     kwic = searching("kwic", "A keyword-in-context concordance: one line per occurrence.")
     kwic.add_argument(
@@ -180,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     kwic.add_argument(
         "--format", choices=FORMATS, default="table", help="output format (default: table)"
     )
+    coloring(kwic)
 
     count = searching("count", "Count the passages and occurrences that match.")
     count.add_argument("--by", metavar="KEY", help="group by source, title, or a metadata key")
@@ -193,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = command("stats", "Show figures about the index.")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
+    _serve_parser(command)
     return parser
 
 
@@ -236,9 +259,48 @@ def _print_json(data: Any, out: TextIO) -> None:
     out.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
+#: The output formats read by programs, written in UTF-8 whatever the locale.
+MACHINE_FORMATS = ("json", "jsonl", "csv", "tsv")
+
+#: The first characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+#: Control characters (C0, DEL, C1) as the ``\xNN`` escapes tables show them as.
+_CONTROLS = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROLS_IN_TEXT = {i: v for i, v in _CONTROLS.items() if chr(i) not in "\n\t"}
+
+#: Stand-ins for the match markers while an excerpt's controls are made visible.
+_ON, _OFF = "\ue000", "\ue001"
+
+
+def _visible(text: str, *, lines: bool = False) -> str:
+    """``text`` with its control characters (terminal escapes) as ``\\xNN``;
+    with ``lines``, line breaks and tabs are kept."""
+    return text.translate(_CONTROLS_IN_TEXT if lines else _CONTROLS)
+
+
+def _width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: combining marks and format
+    characters none, wide characters two."""
+    columns = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        columns += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return columns
+
+
+def _use_color(choice: str, out: TextIO) -> bool:
+    """Whether to colour: ``always``, ``never``, or ``auto``: on a terminal, unless
+    the ``NO_COLOR`` environment variable is set (https://no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    return out.isatty() and not os.environ.get("NO_COLOR")
+
+
 def _print_results(results: SearchResults, out: TextIO, color: bool) -> None:
     out.write(
-        f"{results.total} passage(s) match {results.query!r}"
+        f"{results.total} passage(s) match {_visible(repr(results.query))}"
         f" (page {results.page} of {results.pages})\n"
     )
     for hit in results.hits:
@@ -248,23 +310,24 @@ def _print_results(results: SearchResults, out: TextIO, color: bool) -> None:
 def _print_hit(hit: Hit, out: TextIO, color: bool) -> None:
     before, after = (_BOLD_RED, _RESET) if color else ("**", "**")
     p = hit.passage
-    meta = f"id {p.id} · {p.source} · score {hit.score:.3f}"
+    meta = f"id {_visible(p.id)} · {_visible(p.source)} · score {hit.score:.3f}"
     if color:
         meta = _DIM + meta + _RESET
-    out.write(f"\n{hit.rank}. {p.title or '(untitled)'}\n   {meta}\n")
-    out.write(f"   {hit.excerpt(before=before, after=after)}\n")
+    out.write(f"\n{hit.rank}. {_visible(p.title) or '(untitled)'}\n   {meta}\n")
+    excerpt = _visible(hit.excerpt(before=_ON, after=_OFF), lines=True)
+    out.write(f"   {excerpt.replace(_ON, before).replace(_OFF, after)}\n")
 
 
 def _print_passage(passage: Passage, out: TextIO) -> None:
-    out.write(f"{passage.title or '(untitled)'}\n")
-    out.write(f"id: {passage.id}\nsource: {passage.source}\n")
+    out.write(f"{_visible(passage.title) or '(untitled)'}\n")
+    out.write(f"id: {_visible(passage.id)}\nsource: {_visible(passage.source)}\n")
     if passage.caption:
-        out.write(f"caption: {passage.caption}\n")
+        out.write(f"caption: {_visible(passage.caption)}\n")
     if passage.citations:
-        out.write(f"citations: {', '.join(passage.citations)}\n")
+        out.write(f"citations: {_visible(', '.join(passage.citations))}\n")
     for key, value in passage.metadata.items():
-        out.write(f"{key}: {value}\n")
-    out.write(f"\n{passage.text}\n")
+        out.write(f"{_visible(str(key))}: {_visible(str(value))}\n")
+    out.write(f"\n{_visible(passage.text, lines=True)}\n")
 
 
 def _profile(args: argparse.Namespace) -> Profile | None:
@@ -312,8 +375,10 @@ def write_hits(
     fields: list[str] | None,
     out: TextIO,
     color: bool,
+    raw: bool = False,
 ) -> None:
-    """Write hits one at a time in a format (every hit of ``--all`` is streamed)."""
+    """Write hits one at a time in a format (every hit of ``--all`` is streamed);
+    csv and tsv cells are made safe for spreadsheets unless ``raw``."""
     names = fields or [f for f in HIT_FIELDS if f != "highlights" or fmt in ("json", "jsonl")]
     if fmt == "table":
         for hit in hits:
@@ -335,17 +400,21 @@ def write_hits(
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
     writer.writerow(names)
     for hit in hits:
-        writer.writerow(_cell(v) for v in hit.to_dict(names).values())
+        writer.writerow(_cell(v, raw) for v in hit.to_dict(names).values())
 
 
-def write_kwic(lines: Iterator[KwicLine], fmt: str, width: int, out: TextIO, color: bool) -> None:
-    """Write concordance lines in a format; ``table`` aligns the matches."""
+def write_kwic(
+    lines: Iterator[KwicLine], fmt: str, width: int, out: TextIO, color: bool, raw: bool = False
+) -> None:
+    """Write concordance lines in a format; ``table`` aligns the matches on the
+    columns a reader sees (marks take none, wide characters two)."""
     if fmt == "table":
         before, after = (_BOLD_RED, _RESET) if color else ("«", "»")
         for line in lines:
+            left, right = _visible(line.left), _visible(line.right)
             out.write(
-                f"{line.left:>{width}} {before}{line.match}{after} {line.right:<{width}}"
-                f"  | {line.citation}\n"
+                f"{' ' * (width - _width(left))}{left} {before}{_visible(line.match)}{after} "
+                f"{right}{' ' * (width - _width(right))}  | {_visible(line.citation)}\n"
             )
         return
     rows = (line.to_dict() for line in lines)
@@ -359,38 +428,52 @@ def write_kwic(lines: Iterator[KwicLine], fmt: str, width: int, out: TextIO, col
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
     writer.writerow(KWIC_FIELDS)
     for row in rows:
-        writer.writerow(_cell(row[name]) for name in KWIC_FIELDS)
+        writer.writerow(_cell(row[name], raw) for name in KWIC_FIELDS)
 
 
-def write_counts(counts: Counts, fmt: str, out: TextIO) -> None:
-    """Write counts in a format; ``table`` puts the totals first."""
-    if fmt in ("json", "jsonl"):
+def write_counts(counts: Counts, fmt: str, out: TextIO, raw: bool = False) -> None:
+    """Write counts in a format; ``table`` puts the totals first, then a header
+    and a line a group; ``jsonl`` writes one object a group."""
+    if fmt == "json":
         out.write(json.dumps(counts.to_dict(), ensure_ascii=False) + "\n")
+        return
+    if fmt == "jsonl":
+        for group in counts.groups:
+            row = {"query": counts.query, "by": counts.by, **attrs.asdict(group)}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
     if fmt == "table":
         out.write(
             f"{counts.passages} passage(s), {counts.occurrences} occurrence(s) "
-            f"of {counts.query!r}\n"
+            f"of {_visible(repr(counts.query))}\n"
         )
         if counts.by is not None:
+            out.write(f"{'passages':>8} {'occurrences':>11}  {_visible(counts.by)}\n")
             for group in counts.groups:
-                label = "(none)" if group.key is None else group.key
-                out.write(f"{group.passages:>8} {group.occurrences:>8}  {label}\n")
+                label = "(none)" if group.key is None else _visible(str(group.key))
+                out.write(f"{group.passages:>8} {group.occurrences:>11}  {label}\n")
         return
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    writer.writerow([counts.by or "all", "passages", "occurrences"])
+    writer.writerow([_cell(counts.by or "all", raw), "passages", "occurrences"])
     for group in counts.groups:
-        writer.writerow([_cell(group.key), group.passages, group.occurrences])
+        writer.writerow([_cell(group.key, raw), group.passages, group.occurrences])
 
 
 #: The columns of a concordance in csv and tsv.
 KWIC_FIELDS = ("left", "match", "right", "citation", "passage_id", "source", "title")
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, raw: bool = False) -> Any:
+    """A csv/tsv cell: lists and dicts as JSON; unless ``raw``, text that a
+    spreadsheet would run as a formula (starting with = + - @, a tab or a
+    carriage return) gets a ``'`` first."""
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+        value = json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    if not raw and isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _archive(args: argparse.Namespace) -> Archive:
@@ -409,6 +492,9 @@ def _archive(args: argparse.Namespace) -> Archive:
 
 def run(args: argparse.Namespace, out: TextIO) -> None:
     """Run one parsed command, writing to ``out``."""
+    if args.command == "serve":
+        _serve(args)
+        return
     with _archive(args) as arc:
         _command(arc, args, out)
 
@@ -434,26 +520,32 @@ def _command(arc: Archive, args: argparse.Namespace, out: TextIO) -> None:
             "source": args.source,
             "where": dict(args.where),
         }
+        raw = args.raw_cells
+        color = _use_color(getattr(args, "color", "never"), out)
+        if args.bom and _format(args) in ("csv", "tsv"):
+            out.write("\ufeff")
     if args.command == "search":
-        fmt = "json" if args.json else (args.format or "table")
+        fmt = _format(args)
         if args.all:
             hits = arc.hits(args.query, sort=args.sort, **options)
-            write_hits(args.query, hits, fmt, args.fields, out, color=out.isatty())
+            write_hits(args.query, hits, fmt, args.fields, out, color=color, raw=raw)
             return
         results = arc.search(
             args.query, limit=args.limit, page=args.page, sort=args.sort, **options
         )
+        if results.hint:
+            sys.stderr.write(f"archive: hint: {results.hint}\n")
         if fmt == "table":
-            _print_results(results, out, color=out.isatty())
+            _print_results(results, out, color=color)
         elif fmt == "json" and args.fields is None:
             _print_json(results.to_dict(), out)
         else:
-            write_hits(args.query, iter(results.hits), fmt, args.fields, out, color=False)
+            write_hits(args.query, iter(results.hits), fmt, args.fields, out, False, raw)
     elif args.command == "kwic":
         lines = arc.kwic(args.query, width=args.width, sort=args.sort, **options)
-        write_kwic(lines, args.format, args.width, out, color=out.isatty())
+        write_kwic(lines, args.format, args.width, out, color=color, raw=raw)
     elif args.command == "count":
-        write_counts(arc.count(args.query, by=args.by, **options), args.format, out)
+        write_counts(arc.count(args.query, by=args.by, **options), args.format, out, raw)
     elif args.command == "show":
         passage = arc.get(args.id)
         if args.json:
@@ -469,9 +561,124 @@ def _command(arc: Archive, args: argparse.Namespace, out: TextIO) -> None:
                 out.write(f"{key}: {value}\n")
 
 
+# --- archive serve ------------------------------------------------------------------
+
+#: The packages of the web extra, named when one is missing.
+WEB_PACKAGES = ("starlette", "uvicorn")
+
+
+def _serve_parser(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    serve = command("serve", "Serve the archive over HTTP: a JSON API and a search page.")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    serve.add_argument(
+        "--port", type=_positive, default=8000, metavar="N", help="the port (default: 8000)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="server processes, each with its own archive (default: 1)",
+    )
+    serve.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="answer 503 to a request that takes longer (default: 10)",
+    )
+    serve.add_argument(
+        "--allow-ingest",
+        action="store_true",
+        help="accept POST /api/ingest with the token (default: read-only)",
+    )
+    serve.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="the bearer token POST /api/ingest must send (default: $ARCHIVE_TOKEN)",
+    )
+    serve.add_argument(
+        "--cors",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let pages from ORIGIN call the API (repeatable; default: none)",
+    )
+    serve.add_argument("--no-access-log", action="store_true", help="log no line per request")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    return value
+
+
+def _serve(args: argparse.Namespace) -> None:
+    """``archive serve``: the web app (archive.web) under uvicorn, until interrupted."""
+    token = args.token or os.environ.get("ARCHIVE_TOKEN") or None
+    if args.allow_ingest and not token:
+        raise ArchiveError("--allow-ingest needs a token: --token TOKEN, or ARCHIVE_TOKEN")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        sys.stderr.write(
+            f"archive: warning: listening on {args.host}: other machines can reach the server\n"
+        )
+    try:
+        from archive.web import serve
+
+        serve(
+            args.index,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            timeout=args.timeout,
+            allow_ingest=args.allow_ingest,
+            token=token,
+            cors=args.cors,
+            access_log=not args.no_access_log,
+        )
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in WEB_PACKAGES:
+            raise
+        raise ArchiveError(
+            f"archive serve needs {exc.name}, which is not installed; "
+            'install it with: pip install "arabic-archive[web]"'
+        ) from None
+
+
+def _format(args: argparse.Namespace) -> str:
+    """The output format of a command: ``--json`` or ``--format``, else table."""
+    if getattr(args, "json", False):
+        return "json"
+    return getattr(args, "format", None) or "table"
+
+
+def _encode_stdout(args: argparse.Namespace) -> None:
+    """Make stdout write what a command prints whatever the locale's encoding:
+    machine formats in UTF-8, tables with what the encoding lacks escaped."""
+    stream = sys.stdout
+    if (stream.encoding or "").lower().replace("-", "").replace("_", "") == "utf8":
+        return
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is None:
+        return
+    if _format(args) in MACHINE_FORMATS:
+        reconfigure(encoding="utf-8", errors="strict")
+    else:
+        reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``archive`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
+    _encode_stdout(args)
     try:
         run(args, sys.stdout)
         sys.stdout.flush()

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from archive import arabic
 from archive.arabic import Profile
 from archive.engine import Engine, IngestOptions, Request, SnapshotPool
 from archive.engines import open_engine
-from archive.errors import PassageNotFoundError, QueryError
+from archive.errors import ArchiveError, PassageNotFoundError, QueryError
 from archive.models import (
     Counts,
     Hit,
@@ -31,6 +33,12 @@ from archive.query.filters import Filters
 from archive.query.highlight import matcher
 from archive.query.plan import Plan, Planner
 from archive.query.ranking import check_page, check_sort
+
+#: The :attr:`SearchResults.hint` of a question that found nothing with ``match="all"``.
+QUESTION_HINT = (
+    "no passage holds every word of this question; "
+    'match="any" (archive search --match any) ranks the passages that hold any of them'
+)
 
 #: Passages :meth:`Archive.hits` reads from the index at a time.
 FETCH_BATCH = 500
@@ -49,22 +57,64 @@ def concordance(query: str, width: int, hits: Callable[[], Iterator[Hit]]) -> It
 
 
 def kwic_lines(hit: Hit, width: int) -> Iterator[KwicLine]:
-    """The concordance lines of one hit, ``width`` characters of context each side."""
+    """The concordance lines of one hit, ``width`` characters of context each side,
+    counted as a reader sees them: a letter with its marks (harakat, shadda) is one
+    character, and a context never starts or ends inside one."""
     p = hit.passage
     text = p.text
     for start, end in hit.highlights:
+        left = start
+        seen = 0
+        while left > 0 and seen < width:
+            left -= 1
+            if not _is_mark(text[left]):
+                seen += 1
+        while left < start and _is_mark(text[left]):
+            left += 1  # marks of a letter outside the context
+        right = end
+        seen = 0
+        while right < len(text):
+            if not _is_mark(text[right]):
+                if seen == width:
+                    break
+                seen += 1
+            right += 1  # a letter's marks come with it (they take no column)
         yield KwicLine(
             passage_id=p.id,
             source=p.source,
             title=p.title,
-            left=_one_line(text[max(0, start - width) : start]),
+            left=_one_line(text[left:start]),
             match=text[start:end],
-            right=_one_line(text[end : end + width]),
+            right=_one_line(text[end:right]),
             start=start,
             end=end,
             volume=p.metadata.get("volume"),
             page=p.metadata.get("page"),
         )
+
+
+def _auto_progress() -> tuple[Callable[[IngestProgress], None] | None, Callable[[], object] | None]:
+    """The callback and closer of ``ingest(progress="auto")``: a ``tqdm.auto``
+    bar of the input's bytes (passages and rate beside it), or none without tqdm."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None, None
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc="ingest")
+
+    def update(progress: IngestProgress) -> None:
+        bar.total = progress.bytes_total
+        bar.n = progress.bytes_read
+        bar.set_postfix(passages=progress.passages, refresh=False)
+        bar.refresh()
+
+    return update, bar.close
+
+
+def _is_mark(char: str) -> bool:
+    """Whether ``char`` is a combining mark (a haraka, shadda ...), part of the
+    grapheme of the letter before it."""
+    return bool(unicodedata.combining(char)) or unicodedata.category(char) in ("Mn", "Me")
 
 
 def _one_line(text: str) -> str:
@@ -183,7 +233,18 @@ class Archive:
             limit=limit,
             exact=exact,
             match=match,
+            hint=QUESTION_HINT
+            if not ranking.total and match == "all" and self._question(query)
+            else None,
         )
+
+    def _question(self, query: str) -> bool:
+        """Whether ``query`` looks like a question: it ends with ? or ؟, or starts
+        with a question word (:func:`archive.arabic.question_words`)."""
+        if query.rstrip().endswith(("?", "؟")):
+            return True
+        first = query.split(maxsplit=1)[0].strip("\"'()?؟،,.:")
+        return arabic.fold(first, self.profile) in arabic.question_words(self.profile)
 
     def hits(
         self,
@@ -322,7 +383,7 @@ class Archive:
         encoding: str | None = None,
         columns: Mapping[str, str] | None = None,
         prune: bool = False,
-        progress: Callable[[IngestProgress], None] | None = None,
+        progress: Callable[[IngestProgress], None] | Literal["auto"] | None = None,
     ) -> IngestReport:
         """Ingest a file or a folder of passages (see :func:`archive.readers.find_files`).
 
@@ -335,7 +396,9 @@ class Archive:
         are gone (deleted, renamed or moved away since they were ingested).
 
         ``progress``: called now and then (every 1,000 passages and at the end)
-        with an :class:`~archive.models.IngestProgress`, for a progress bar.
+        with an :class:`~archive.models.IngestProgress`, for a progress bar;
+        ``progress="auto"``: a ``tqdm.auto`` bar (in a notebook, a widget) when
+        tqdm is installed, and no progress when it is not.
 
         ``columns``: which CSV/TSV column or JSON Lines key holds each passage
         field, for inputs that name them otherwise (``{"text": "body"}``).
@@ -360,6 +423,7 @@ class Archive:
             InputError: a missing path, an unreadable or malformed file (names
                 the file and line), or an id given twice.
             IndexLockedError: another writer held the index for too long.
+            ArchiveError: ``progress`` is a string other than ``"auto"``.
         """
         options = IngestOptions(
             workers=workers,
@@ -367,8 +431,17 @@ class Archive:
             columns=dict(columns) if columns is not None else None,
             prune=prune,
         )
-        with self._writing:
-            report = self.engine.ingest(Path(path), options, progress)
+        close: Callable[[], object] | None = None
+        if isinstance(progress, str):
+            if progress != "auto":
+                raise ArchiveError(f"progress must be a callable, None or 'auto', not {progress!r}")
+            progress, close = _auto_progress()
+        try:
+            with self._writing:
+                report = self.engine.ingest(Path(path), options, progress)
+        finally:
+            if close is not None:
+                close()
         self._snapshots.clear()
         return report
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import html
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -65,6 +67,27 @@ class Passage:
             citations=data.get("citations", ()),
             metadata=data.get("metadata", {}),
         )
+
+    @property
+    def citation(self) -> str:
+        """Source, title, and volume/page where the metadata has them, as
+        :attr:`KwicLine.citation` writes it: ``كتاب، باب، 1/23``."""
+        return _citation(
+            self.source, self.title, self.metadata.get("volume"), self.metadata.get("page")
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Passage(id={_short(self.id)!r}, title={_short(self.title)!r}, "
+            f"source={_short(self.source)!r}, text={_short(self.text)!r} "
+            f"({len(self.text):,} chars))"
+        )
+
+    def _repr_html_(self) -> str:
+        """The passage for a notebook: right to left, escaped, its citation first."""
+        head = _html_head(self.title, self.citation, self.id)
+        body = f'<p style="white-space: pre-wrap; margin: 0.3em 0">{_escape(self.text)}</p>'
+        return _html_block("archive-passage", head + body)
 
 
 #: The fields of a hit written by default (with the passage's metadata keys).
@@ -175,6 +198,47 @@ class Hit:
         body = mark(text[start:end], inside, before, after)
         return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
+    @property
+    def citation(self) -> str:
+        """The passage's citation (:attr:`Passage.citation`)."""
+        return self.passage.citation
+
+    def excerpt_spans(self, width: int = 200) -> tuple[Span, tuple[Span, ...]]:
+        """Where :meth:`excerpt` cuts the text, for markup of one's own: the
+        excerpt's ``(start, end)`` in ``passage.text`` and the highlights that
+        fall inside it (offsets into ``passage.text`` too).
+
+        >>> hit = Hit(passage=Passage(id="1", text="a b c"), score=1.0, rank=1,
+        ...           locate=lambda text: ((2, 3),))
+        >>> hit.excerpt_spans()
+        ((0, 5), ((2, 3),))
+        """
+        text = self.passage.text
+        start, end = _window(text, self.highlights, width)
+        return (start, end), tuple((s, e) for s, e in self.highlights if s >= start and e <= end)
+
+    def __repr__(self) -> str:
+        p = self.passage
+        return (
+            f"Hit(rank={self.rank}, score={self.score:.3f}, id={_short(p.id)!r}, "
+            f"title={_short(p.title)!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The hit for a notebook: rank, title, citation, and an excerpt with
+        each match in ``<mark>``, built from the offsets, the text escaped."""
+        return _html_block("archive-hit", self._html_item())
+
+    def _html_item(self) -> str:
+        p = self.passage
+        (start, end), spans = self.excerpt_spans()
+        text = p.text[start:end]
+        inside = tuple((s - start, e - start) for s, e in spans)
+        excerpt = ("…" if start > 0 else "") + _marked(text, inside)
+        excerpt += "…" if end < len(p.text) else ""
+        head = _html_head(f"{self.rank}. {p.title or '(untitled)'}", p.citation, p.id)
+        return head + f'<p style="margin: 0.3em 0">{excerpt}</p>'
+
 
 def _window(text: str, spans: tuple[Span, ...], width: int) -> Span:
     """The ``(start, end)`` of an excerpt of ``text`` about ``width`` long."""
@@ -183,8 +247,7 @@ def _window(text: str, spans: tuple[Span, ...], width: int) -> Span:
     if not spans:
         return 0, _word_end(text, width)
     best, best_count = 0, 1  # a match wider than the window stands alone
-    for i, (s, _) in enumerate(spans):
-        count = sum(1 for _, e2 in spans[i:] if e2 <= s + width)
+    for i, count in enumerate(_run_lengths(spans, width)):
         if count > best_count:
             best, best_count = i, count
     first = spans[best][0]
@@ -194,6 +257,28 @@ def _window(text: str, spans: tuple[Span, ...], width: int) -> Span:
     end = min(len(text), start + max(width, last - first))
     start = max(0, min(start, end - width))
     return _word_start(text, start), _word_end(text, end)
+
+
+def _run_lengths(spans: tuple[Span, ...], width: int) -> list[int]:
+    """For each span, how many spans from it on end within ``width`` of its start,
+    in O(n log n): the ends seen so far (from the last span back) are counted in
+    a Fenwick tree over their sorted values."""
+    ends = sorted({e for _, e in spans})
+    tree = [0] * (len(ends) + 1)
+    counts = [0] * len(spans)
+    for i in range(len(spans) - 1, -1, -1):
+        start, end = spans[i]
+        k = bisect.bisect_right(ends, end)
+        while k <= len(ends):
+            tree[k] += 1
+            k += k & -k
+        k = bisect.bisect_right(ends, start + width)
+        total = 0
+        while k > 0:
+            total += tree[k]
+            k -= k & -k
+        counts[i] = total
+    return counts
 
 
 def _word_start(text: str, i: int) -> int:
@@ -213,6 +298,8 @@ class SearchResults:
     """One page of results for a query.
 
     ``total`` counts every matching passage; ``hits`` holds this page's, ranked.
+    ``hint`` is advice for a query that found nothing (a question searched with
+    ``match="all"``), or None.
     """
 
     query: str
@@ -222,6 +309,7 @@ class SearchResults:
     limit: int | None = 10
     exact: bool = False
     match: str = "all"
+    hint: str | None = None
 
     @property
     def pages(self) -> int:
@@ -264,6 +352,28 @@ class SearchResults:
             ArchiveError: pandas is not installed (``pip install "arabic-archive[pandas]"``).
         """
         return dataframe(self.to_dicts(fields))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(_short(h.passage.id, 24)) for h in self.hits[:5])
+        more = f", … {len(self.hits) - 5} more" if len(self.hits) > 5 else ""
+        return (
+            f"SearchResults(query={_short(self.query)!r}, total={self.total}, "
+            f"page={self.page} of {self.pages}, hits=[{shown}{more}])"
+        )
+
+    def _repr_html_(self) -> str:
+        """The page of results for a notebook: right to left, each hit's title,
+        citation and excerpt with the matches in ``<mark>``, all text escaped."""
+        head = (
+            f"<p><strong>{self.total:,}</strong> passage(s) match "
+            f"<bdi>{_escape(self.query)}</bdi> (page {self.page} of {self.pages})</p>"
+        )
+        hint = getattr(self, "hint", None)
+        if hint:
+            head += f"<p>{_escape(hint)}</p>"
+        first = self.hits[0].rank if self.hits else 1
+        items = "".join(f"<li>{hit._html_item()}</li>" for hit in self.hits)
+        return _html_block("archive-results", f'{head}<ol start="{first}">{items}</ol>')
 
 
 @attrs.frozen(kw_only=True)
@@ -357,6 +467,10 @@ class KwicLine:
         """A flat JSON-ready dict, the citation included."""
         return {**attrs.asdict(self), "citation": self.citation}
 
+    def _repr_html_(self) -> str:
+        """The line for a notebook (see :class:`Concordance` for many)."""
+        return _html_block("archive-kwic", _kwic_table((self,)))
+
 
 @attrs.frozen(kw_only=True)
 class CountGroup:
@@ -386,6 +500,45 @@ class Counts:
             "occurrences": self.occurrences,
             "groups": [attrs.asdict(g) for g in self.groups],
         }
+
+    def to_dataframe(self) -> Any:
+        """The groups as a pandas DataFrame: one row a group, the columns
+        ``by`` (or ``"key"`` for a count in all), ``passages`` and ``occurrences``.
+
+        Raises:
+            ArchiveError: pandas is not installed (``pip install "arabic-archive[pandas]"``).
+        """
+        name = self.by or "key"
+        return dataframe(
+            [
+                {name: g.key, "passages": g.passages, "occurrences": g.occurrences}
+                for g in self.groups
+            ]
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Counts(query={_short(self.query)!r}, by={self.by!r}, passages={self.passages}, "
+            f"occurrences={self.occurrences}, groups={len(self.groups)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The counts for a notebook: a table of the groups, right to left, escaped."""
+        head = (
+            f"<p><strong>{self.passages:,}</strong> passage(s), "
+            f"<strong>{self.occurrences:,}</strong> occurrence(s) of "
+            f"<bdi>{_escape(self.query)}</bdi></p>"
+        )
+        rows = "".join(
+            f"<tr><td>{'(none)' if g.key is None else _escape(str(g.key))}</td>"
+            f"<td>{g.passages:,}</td><td>{g.occurrences:,}</td></tr>"
+            for g in self.groups
+        )
+        table = (
+            f"<table><thead><tr><th>{_escape(self.by or 'all')}</th><th>passages</th>"
+            f"<th>occurrences</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+        return _html_block("archive-counts", head + (table if self.by is not None else ""))
 
 
 def count_key(passage: Passage, by: str | None) -> Any:
@@ -424,3 +577,95 @@ def counts(query: str, by: str | None, groups: Mapping[Any, tuple[int, int]]) ->
         occurrences=sum(o for _, o in groups.values()),
         groups=tuple(CountGroup(key=k, passages=p, occurrences=o) for k, (p, o) in ordered),
     )
+
+
+# --- Notebook displays and short reprs --------------------------------------------
+
+
+@attrs.frozen
+class Concordance:
+    """Concordance lines held together, for a notebook: ``Concordance(arc.kwic(q))``
+    shows them as a table (:meth:`_repr_html_`) and :meth:`to_dataframe` makes one
+    row a line. ``lines`` takes any iterable of :class:`KwicLine` (read whole).
+    """
+
+    lines: tuple[KwicLine, ...] = attrs.field(converter=tuple)
+
+    def __iter__(self) -> Iterator[KwicLine]:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """One :meth:`KwicLine.to_dict` a line."""
+        return [line.to_dict() for line in self.lines]
+
+    def to_dataframe(self) -> Any:
+        """The lines as a pandas DataFrame (the columns of :meth:`KwicLine.to_dict`).
+
+        Raises:
+            ArchiveError: pandas is not installed (``pip install "arabic-archive[pandas]"``).
+        """
+        return dataframe(self.to_dicts())
+
+    def __repr__(self) -> str:
+        return f"Concordance({len(self.lines)} line(s))"
+
+    def _repr_html_(self) -> str:
+        """The lines as a table, right to left, each match in ``<mark>``, escaped."""
+        return _html_block("archive-kwic", _kwic_table(self.lines))
+
+
+def _short(text: str, most: int = 40) -> str:
+    """``text`` cut to ``most`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _marked(text: str, spans: Iterable[Span]) -> str:
+    """``text`` escaped, each span in ``<mark>`` (escaped piece by piece, so that
+    markup in the text stays text and the marks stand where the offsets say)."""
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        out.append(_escape(text[last:start]))
+        out.append("<mark>" + _escape(text[start:end]) + "</mark>")
+        last = end
+    out.append(_escape(text[last:]))
+    return "".join(out)
+
+
+def _citation(source: str, title: str, volume: Any, page: Any) -> str:
+    parts = [p for p in (source, title) if p]
+    if volume is not None and page is not None:
+        parts.append(f"{volume}/{page}")
+    elif page is not None:
+        parts.append(f"p. {page}")
+    return "، ".join(parts)
+
+
+def _html_head(title: str, citation: str, passage_id: str) -> str:
+    cite = " · ".join(_escape(part) for part in (citation, passage_id) if part)
+    return (
+        f"<div><strong>{_escape(title)}</strong></div>"
+        f'<div style="font-size: smaller; opacity: 0.75">{cite}</div>'
+    )
+
+
+def _html_block(kind: str, body: str) -> str:
+    return f'<div class="{kind}" dir="rtl" lang="ar" style="text-align: right">{body}</div>'
+
+
+def _kwic_table(lines: Iterable[KwicLine]) -> str:
+    rows = "".join(
+        f'<tr><td style="text-align: left">{_escape(line.left)}</td>'
+        f"<td><mark>{_escape(line.match)}</mark></td>"
+        f'<td style="text-align: right">{_escape(line.right)}</td>'
+        f'<td style="font-size: smaller">{_escape(line.citation)}</td></tr>'
+        for line in lines
+    )
+    return f"<table><tbody>{rows}</tbody></table>"
