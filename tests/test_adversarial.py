@@ -384,12 +384,14 @@ def test_malformed_jsonl_is_an_input_error_naming_file_and_line(tmp_path: Path, 
 def test_nul_bytes_are_kept_and_separate_words(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     write_jsonl(folder / "a.jsonl", [{"id": "j", "text": "لينين\u0000ستالين"}])
-    (folder / "b.txt").write_text("# عنوان\n@id: t\nتروتسكي\x00كيرنسكي\n", encoding="utf-8")
     arc = Archive(tmp_path / "ix")
     arc.ingest(folder)
-    assert arc.get("j").text == "لينين\x00ستالين"
+    assert arc.get("j").text == "لينين\x00ستالين"  # an escaped NUL in JSON is text
     assert ids(arc, "ستالين") == ["j"]
-    assert ids(arc, "كيرنسكي") == ["t"]
+    # a raw NUL byte in a file is refused (issue 13), naming the file and the byte
+    (folder / "b.txt").write_text("# عنوان\n@id: t\nتروتسكي\x00كيرنسكي\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"b\.txt:3: a NUL byte \(byte 34 of the file"):
+        arc.ingest(folder)
 
 
 def test_nested_metadata_round_trips_and_reingest_is_unchanged(tmp_path: Path) -> None:

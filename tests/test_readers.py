@@ -320,12 +320,13 @@ MARKDOWN = (
 def test_openiti_sections_pages_and_milestones(tmp_path: Path) -> None:
     path = write(tmp_path, "0200SayfIbnCumar.Fitna.Shamela0007536-ara1", MARKDOWN)
     found = read(path)
-    assert [(line, p.title) for line, p in found] == [
+    assert [(line, p.caption) for line, p in found] == [
         (10, "مقتل عثمان"),
         (12, "مقتل عثمان"),
         (14, "الجمل"),
         (15, "الجمل"),
     ]
+    assert all(p.title == "" for _, p in found)  # a heading is the caption
     first, second, third, fourth = (p for _, p in found)
     assert first.text == "يقول سيف بن عمر: كان سعيد بن العاص لا يغشاه إلا نازلة أهل الكوفة"
     assert first.metadata["section"] == "الفتنة / مقتل عثمان"

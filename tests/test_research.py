@@ -217,4 +217,5 @@ def test_cli_kwic_and_count(books_index: Path, capsys: pytest.CaptureFixture[str
     assert {row["match"] for row in rows} == {"قال"}
     counts = run(capsys, "count", "قال", "--index", ix, "--by", "source")
     assert counts.splitlines()[0] == "3 passage(s), 4 occurrence(s) of 'قال'"
-    assert "البخاري" in counts.splitlines()[1]
+    assert counts.splitlines()[1].split() == ["passages", "occurrences", "source"]
+    assert "البخاري" in counts.splitlines()[2]

@@ -1,9 +1,18 @@
 """Filters: which passages a search may return, by source and by metadata.
 
 A passage's scalar metadata is indexed as ``key=value`` terms
-(:func:`meta_terms`); a ``where=`` filter looks those terms up, and a
-``source=`` glob is matched against the whole source. Every engine indexes and
-filters with these functions, so a filter means the same on each.
+(:func:`meta_terms`); a ``where=`` filter looks those terms up
+(:meth:`Filters.terms`), and a ``source=`` glob is matched against the whole
+source. Every engine indexes and filters with these functions, so a filter
+means the same on each.
+
+Keys and values are escaped (:func:`meta_term`) so that a term names one key
+and one value: a backslash becomes ``\\\\``, an ``=`` in a key ``\\=``, and
+:data:`META_SEPARATOR` in a key or value ``\\x1e``; so the key ``a=b`` with
+value ``c`` and the key ``a`` with value ``b=c`` are different terms, and a
+value cannot split into two terms where an engine stores them as one string.
+(Indexes written before the escaping hold the terms unescaped: keys or values
+with a backslash, ``=`` in a key or the separator no longer match there.)
 """
 
 from __future__ import annotations
@@ -31,8 +40,21 @@ def meta_terms(metadata: Mapping[str, Any]) -> list[str]:
         for item in value if isinstance(value, list) else [value]:
             text = meta_value(item)
             if text is not None:
-                terms.append(f"{key}={text}")
+                terms.append(meta_term(str(key), text))
     return terms
+
+
+def meta_term(key: str, value: str) -> str:
+    """The escaped ``key=value`` term of one metadata value.
+
+    >>> print(meta_term("a=b", "c"), meta_term("a", "b=c"), meta_term("k", "x" + META_SEPARATOR))
+    a\\=b=c a=b=c k=x\\x1e
+    """
+    return _escape(key).replace("=", "\\=") + "=" + _escape(value)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(META_SEPARATOR, "\\x1e")
 
 
 def meta_value(value: Any) -> str | None:
@@ -61,7 +83,7 @@ class Filters:
 
     def terms(self) -> list[str]:
         """The metadata terms a passage must hold."""
-        return [f"{key}={value}" for key, value in self.where]
+        return [meta_term(key, value) for key, value in self.where]
 
     @classmethod
     def make(cls, source: str | None, where: Mapping[str, Any] | None) -> Filters:
@@ -78,5 +100,19 @@ class Filters:
                     f"where {key!r} must be text, a number or true/false, not {value!r}",
                     str(value),
                 )
+            _check_valid(str(key), "where key")
+            _check_valid(text, f"where {key!r}")
             pairs.append((str(key), text))
+        if source:
+            _check_valid(source, "source")
         return cls(source or None, tuple(pairs))
+
+
+def _check_valid(text: str, what: str) -> None:
+    """Raises QueryError if ``text`` holds a lone surrogate (as Python makes of
+    command-line bytes that are not UTF-8): no engine can look it up."""
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        raise QueryError(
+            f"{what} is not valid text (a lone surrogate, as from bytes that are not UTF-8)",
+            text.encode("utf-8", "backslashreplace").decode("utf-8"),
+        )

@@ -67,6 +67,13 @@ EXACT_FIELDS = {name: f"{name}_exact" for name in QUERY_FIELDS}
 MAX_QUERY_CHARS = 20_000
 MAX_WORD_CHARS = 300
 
+#: The most words a phrase may hold, and a whole query (the words of its
+#: phrases included): the work of a query grows with its words, and a phrase of
+#: hundreds of words ran for minutes on a large index. A pasted paragraph of a
+#: few dozen words (``match="any"``) is well under both.
+MAX_PHRASE_WORDS = 50
+MAX_QUERY_WORDS = 200
+
 
 @attrs.frozen
 class Field:
@@ -136,6 +143,7 @@ class Planner:
 
     def _plan(self, text: str, exact: bool, match: str) -> t.Node | None:
         node = parse(text, default="and" if match == "all" else "or", fields=QUERY_FIELDS)
+        check_words(node, text)
         drop = self._drop if match == "any" else frozenset()
         return t.normalize(self._node(node, self._fields[exact, match], exact, drop))
 
@@ -259,6 +267,36 @@ def merge_duplicates(node: t.Node) -> t.Node:
     return node
 
 
+def check_words(node: syntax.Node, text: str) -> None:
+    """Raises QueryError if a phrase of ``node`` holds more than
+    :data:`MAX_PHRASE_WORDS` words, or the query more than :data:`MAX_QUERY_WORDS`."""
+    total = 0
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, syntax.Phrase):
+            words = len(item.text.split())
+            if words > MAX_PHRASE_WORDS:
+                raise QueryError(
+                    f"a phrase of {words} words; the limit is {MAX_PHRASE_WORDS}", text[:80] + "…"
+                )
+            total += words
+        elif isinstance(item, syntax.Word):
+            total += 1
+        elif isinstance(item, (syntax.And, syntax.Or)):
+            stack.extend(item.children)
+        elif isinstance(item, syntax.Not):
+            stack.append(item.child)
+        elif isinstance(item, syntax.AndNot):
+            stack.extend((item.positive, item.negative))
+        elif isinstance(item, syntax.AndMaybe):
+            stack.extend((item.required, item.optional))
+    if total > MAX_QUERY_WORDS:
+        raise QueryError(
+            f"the query has {total} words; the limit is {MAX_QUERY_WORDS}", text[:80] + "…"
+        )
+
+
 def check_text(text: object, match: object) -> None:
     """Raises QueryError unless ``text`` is a query string of a plannable size and
     ``match`` a match mode."""
@@ -268,6 +306,13 @@ def check_text(text: object, match: object) -> None:
         raise QueryError(f"match must be 'all' or 'any', not {match!r}", text)
     if not text.strip():
         raise QueryError("empty query", text)
+    bad = next((i for i, char in enumerate(text) if "\ud800" <= char <= "\udfff"), None)
+    if bad is not None:  # a lone surrogate: invalid UTF-8 in argv, or a broken string
+        raise QueryError(
+            f"the query is not valid text (a lone surrogate {text[bad]!r} at character {bad}, "
+            "as from bytes that are not UTF-8)",
+            text.encode("utf-8", "backslashreplace").decode("utf-8"),
+        )
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
             f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}",

@@ -1,9 +1,18 @@
 """Reading input files line by line, with errors that name the file and line.
 
 The encoding of a file is given, or detected from its first 64 KB: a byte order
-mark (UTF-8, UTF-16), else UTF-8 if that sample is valid UTF-8, else Windows-1256
-(the legacy Arabic code page) if the sample decodes to mostly Arabic letters.
-Anything else is refused, naming the byte where UTF-8 failed.
+mark (UTF-8, UTF-16), else UTF-16 without one if the sample's NUL bytes all
+stand at odd offsets (little-endian) or all at even ones (big-endian) and the
+other byte of each pair is that of ASCII or Arabic, else UTF-8 if that sample is
+valid UTF-8, else Windows-1256 (the legacy Arabic code page) if the sample
+decodes to mostly Arabic letters, else ISO-8859-6 if Windows-1256 would make
+many of the high bytes Latin letters (ISO-8859-6 has its Arabic letters at
+0xC1-0xDA and 0xE0-0xF2, where Windows-1256 has à, ç, è, é ...) and the sample
+is valid ISO-8859-6 of mostly Arabic letters. Anything else is refused, naming
+the byte where UTF-8 failed and asking for the encoding: a file whose high bytes
+would be mostly Latin letters in Windows-1256 and are not ISO-8859-6 Arabic is
+refused rather than ingested as mojibake. A NUL byte in text (not UTF-16) is
+refused, naming the byte, anywhere in the file.
 """
 
 from __future__ import annotations
@@ -28,6 +37,15 @@ ARABIC_SHARE = 0.5
 #: text: 0.996 in UTF-8, 0.0004 in Windows-1256.
 UTF8_PAIR_SHARE = 0.2
 
+#: The share of a sample's high bytes that may read as Latin letters (or × ÷) in
+#: Windows-1256 before the file is taken for something else (ISO-8859-6) or
+#: refused as ambiguous. Arabic text in Windows-1256 has almost none.
+LATIN_SHARE = 0.1
+
+#: The high bytes of UTF-16 code units that text holds: ASCII (00), Arabic
+#: (06), punctuation (20) and the presentation forms (FB-FE).
+_UTF16_HIGH = frozenset({0x00, 0x06, 0x20, 0xFB, 0xFC, 0xFD, 0xFE})
+
 _UTF8_ARABIC = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")
 
 
@@ -49,13 +67,25 @@ def detect(path: Path, encoding: str | None = None) -> str:
         return "utf-8"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    wide = _utf16_without_bom(head)
+    if wide is not None:
+        return wide
     try:
         head.decode("utf-8")
-        return "utf-8"
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 3 and len(head) == SAMPLE_BYTES:
             return "utf-8"  # a character cut by the end of the sample
         failure = exc
+    else:
+        nul = head.find(b"\x00")
+        if nul >= 0:
+            raise InputError(
+                f"a NUL byte (byte {nul} of the file): not text, or a UTF-16/32 file "
+                "without a byte order mark; give the encoding (encoding=... or --encoding)",
+                path,
+                head[:nul].count(b"\n") + 1,
+            )
+        return "utf-8"
     # UTF-8 Arabic is pairs of a lead byte D8-DB and a continuation byte; in
     # Windows-1256 text such pairs are rare (a letter before a Persian letter or
     # a sign). Mostly pairs: a UTF-8 file with a bad byte, not a legacy file.
@@ -67,6 +97,18 @@ def detect(path: Path, encoding: str | None = None) -> str:
     else:
         letters = [c for c in sample if c.isalpha()]
     arabic = sum(1 for c in letters if "\u0600" <= c <= "\u06ff")
+    if letters and high and "\x00" not in sample:
+        latin = sum(1 for c in sample if c >= "\x80" and not _is_arabic(c) and _latin(c))
+        if latin / high > LATIN_SHARE:
+            if _iso_arabic(head):
+                return "iso8859-6"
+            raise InputError(
+                f"ambiguous encoding: read as Windows-1256, {latin / high:.0%} of the "
+                "non-ASCII bytes would be Latin letters (mojibake), and it is not "
+                "ISO-8859-6 Arabic either; give the encoding (encoding=... or --encoding, "
+                "e.g. --encoding cp1256, iso8859_6, cp720, cp864 or mac_arabic)",
+                path,
+            )
     if "\x00" not in sample and letters and arabic / len(letters) >= ARABIC_SHARE:
         return "cp1256"
     raise InputError(
@@ -75,6 +117,46 @@ def detect(path: Path, encoding: str | None = None) -> str:
         path,
         head[: failure.start].count(b"\n") + 1,
     )
+
+
+def _is_arabic(char: str) -> bool:
+    return "\u0600" <= char <= "\u06ff"
+
+
+def _latin(char: str) -> bool:
+    return char.isalpha() or char in "×÷"
+
+
+def _iso_arabic(head: bytes) -> bool:
+    """Whether ``head`` is valid ISO-8859-6 of mostly Arabic letters."""
+    try:
+        text = head.decode("iso8859_6")
+    except UnicodeDecodeError:
+        return False
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(map(_is_arabic, letters)) / len(letters) >= ARABIC_SHARE
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` if ``head`` looks like UTF-16 text without a
+    byte order mark: NULs at one parity only, the high bytes those of ASCII or
+    Arabic, and the whole sample decodes."""
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    evens, odds = head[0::2], head[1::2]
+    for low, high, codec in ((evens, odds, "utf-16-le"), (odds, evens, "utf-16-be")):
+        if low.count(0) or high.count(0) < len(high) / 20:
+            continue
+        if sum(1 for b in high if b in _UTF16_HIGH) < 0.9 * len(high):
+            continue
+        try:
+            head.decode(codec)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not a pair cut by the end of the sample
+                continue
+        return codec
+    return None
 
 
 def lines(
@@ -113,6 +195,14 @@ def _byte_lines(
                     path,
                     number,
                 ) from None
+            if "\x00" in text:
+                at = offset + raw.index(0)
+                raise InputError(
+                    f"a NUL byte (byte {at} of the file): "
+                    "not text; give the encoding if it is UTF-16 or UTF-32 (--encoding)",
+                    path,
+                    number,
+                )
             offset += len(raw)
             if on_bytes is not None:
                 on_bytes(len(raw))
@@ -124,6 +214,8 @@ def _wide_lines(path: Path, codec: str) -> Iterator[tuple[int, str]]:
     with path.open(encoding=codec, newline="") as handle:
         try:
             for number, text in enumerate(handle, 1):
+                if "\x00" in text:
+                    raise InputError(f"a NUL character in {codec} text", path, number)
                 yield number, text
         except UnicodeDecodeError as exc:
             raise InputError(f"not valid {codec} ({exc.reason})", path, number + 1) from None

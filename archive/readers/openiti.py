@@ -7,13 +7,24 @@ level down, and so on) divide it into sections; ``# `` starts a paragraph and
 ends page 35 of volume 1, ``ms12`` ends milestone 12, ``%~%`` separates the
 hemistichs of a verse.
 
-Each paragraph is a passage: its title is the innermost section heading, its
-metadata holds ``section`` (the headings from the top, joined by `` / ``),
-``level``, ``volume`` and ``page`` (integers: the page where the passage's text
-stands, that is the page whose end marker comes first after its start),
-``milestone``, ``book`` (the file's name, OpenITI's URI) and the book's short
-``#META#`` values (longer ones are left out of every passage). The markers are
-taken out of the text; hemistichs are kept apart by `` … ``.
+Each paragraph is a passage: its caption is the innermost section heading (a
+field of its own at a low weight, not the title, so that words found only in a
+heading do not rank every paragraph under it above the paragraphs that hold
+them); its title is empty. Its metadata holds ``section`` (the headings from
+the top, joined by `` / ``), ``level``, ``volume`` and ``page`` (integers: the
+page where the passage's text stands, that is the page whose end marker comes
+first after its start), ``milestone``, ``book`` (the file's name, OpenITI's URI)
+and the book's short ``#META#`` values (``#META# key :: value``; longer ones are
+left out of every passage, and so are the placeholders ``NODATA`` and
+``NOTGIVEN``). The markers are taken out of the text; hemistichs are kept apart
+by `` … ``.
+
+The OpenITI ``.yml`` files beside the text are read too, if present: the
+version's (``<file name>.yml``) and the book's (``<author>.<book>.yml``). They
+are read as the flat form OpenITI writes, not as general YAML: ``KEY: value``
+lines, with indented lines continuing the value; a key such as
+``20#BOOK#TITLEA#AR`` becomes ``book_titlea_ar`` (its number and ``#`` dropped,
+lowercase). A ``#META#`` value wins over a yml value of the same key.
 """
 
 from __future__ import annotations
@@ -37,6 +48,9 @@ MILESTONE = re.compile(r"\bms(\d+)\b")
 HEMISTICH = "%~%"
 #: #META# values up to this long are copied into every passage's metadata.
 META_MAX = 200
+
+#: Values that stand for "no value" in OpenITI metadata: never copied.
+PLACEHOLDERS = ("NODATA", "NOTGIVEN")
 
 #: File names of OpenITI texts: the URI ends with a language code and a number.
 NAME = re.compile(r"-[a-z]{3}\d+(\.(mARkdown|completed|inProgress))?$")
@@ -91,9 +105,12 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
             continue
         if line.startswith(META):
             if not line.startswith(META_END):
-                key, _, value = line[len(META) :].partition(":")
-                if key.strip() and value.strip() and len(value.strip()) <= META_MAX:
-                    book.setdefault(key.strip(), value.strip())
+                body = line[len(META) :]
+                key, _, value = body.partition("::" if "::" in body else ":")
+                _keep(book, key.strip(), value.strip())
+            else:
+                for key, value in _yml(path):
+                    _keep(book, key, value)
             continue
         heading = HEADING.match(line)
         if heading:
@@ -132,6 +149,55 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
     yield from ready(final=True)
 
 
+def _keep(book: dict[str, Any], key: str, value: str) -> None:
+    """Copy a book-level value unless it is empty, too long or a placeholder."""
+    if not key or not value or len(value) > META_MAX:
+        return
+    if value.strip(" .:").upper() in PLACEHOLDERS:
+        return
+    book.setdefault(key, value)
+
+
+def _yml(path: Path) -> list[tuple[str, str]]:
+    """The ``(key, value)`` pairs of the version's and the book's ``.yml``, if any."""
+    parts = path.name.split(".")
+    names = [path.name + ".yml"]
+    if len(parts) >= 3:
+        names.append(".".join(parts[:2]) + ".yml")
+    pairs: list[tuple[str, str]] = []
+    for name in names:
+        file = path.with_name(name)
+        if file.is_file():
+            try:
+                pairs += _flat_yml(file.read_text(encoding="utf-8-sig", errors="replace"))
+            except OSError:
+                continue
+    return pairs
+
+
+def _flat_yml(text: str) -> list[tuple[str, str]]:
+    """OpenITI's flat yml: ``KEY: value`` lines, indented lines continuing a value.
+
+    >>> _flat_yml("00#BOOK#URI######: A.B\\n80#BOOK#COMMENT##: one\\n    two\\n")
+    [('book_uri', 'A.B'), ('book_comment', 'one two')]
+    """
+    pairs: list[list[str]] = []
+    for line in text.splitlines():
+        if not line.strip() or (line.lstrip().startswith("#") and ":" not in line):
+            continue
+        if line[0] in " \t":
+            if pairs:
+                pairs[-1][1] = f"{pairs[-1][1]} {line.strip()}".strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        name = "_".join(p for p in key.strip().split("#") if p and not p.isdigit()).lower()
+        if name:
+            pairs.append([name, value.strip()])
+    return [(key, value) for key, value in pairs]
+
+
 def _passage(paragraph: _Paragraph, origin: str, book: dict[str, Any]) -> tuple[int, Passage]:
     metadata = dict(book)
     metadata["section"] = " / ".join(s for s in paragraph.section if s)
@@ -142,7 +208,7 @@ def _passage(paragraph: _Paragraph, origin: str, book: dict[str, Any]) -> tuple[
         metadata["milestone"] = paragraph.milestone
     return paragraph.line, Passage(
         id="",
-        title=paragraph.title,
+        caption=paragraph.title,
         text=_clean(" ".join(paragraph.parts)),
         source=origin,
         metadata=metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from itertools import groupby, pairwise
 from typing import Any
@@ -306,15 +307,26 @@ def test_kwic_lines(arc: Any, query: str, options: dict[str, Any], width: int) -
             assert (line.passage_id, line.source, line.title) == (p.id, p.source, p.title)
             assert (line.start, line.end) == (start, end)
             assert line.match == p.text[start:end]
-            left = p.text[max(0, start - width) : start]
-            right = p.text[end : end + width]
-            assert line.left == left.replace("\n", " ")
-            assert line.right == right.replace("\n", " ")
+            left, right = p.text[:start], p.text[end:]
+            # ``width`` characters as a reader sees them each side: a letter with
+            # its marks is one, and no context starts or ends inside one.
+            assert left.replace("\n", " ").endswith(line.left)
+            assert right.replace("\n", " ").startswith(line.right)
+            assert _seen(line.left) == min(width, _seen(left))
+            assert _seen(line.right) == min(width, _seen(right))
+            assert not line.left[:1] or not unicodedata.combining(line.left[0])
+            rest = right[len(line.right) :]
+            assert not rest[:1] or not unicodedata.combining(rest[0])
             assert (line.volume, line.page) == (p.metadata.get("volume"), p.metadata.get("page"))
             for part in (p.source, p.title):
                 assert part in line.citation
             if line.volume is not None and line.page is not None:
                 assert f"{line.volume}/{line.page}" in line.citation
+
+
+def _seen(text: str) -> int:
+    """The characters of ``text`` a reader sees: its letters, not their marks."""
+    return sum(1 for c in text if not unicodedata.combining(c))
 
 
 def test_kwic_line_breaks_become_spaces(arc: Any) -> None:
