@@ -33,6 +33,7 @@ from archive.models import (
     KwicLine,
     Passage,
     SearchResults,
+    table_cell,
 )
 from archive.sharded import open_archive
 
@@ -262,8 +263,6 @@ def _print_json(data: Any, out: TextIO) -> None:
 #: The output formats read by programs, written in UTF-8 whatever the locale.
 MACHINE_FORMATS = ("json", "jsonl", "csv", "tsv")
 
-#: The first characters that make a spreadsheet read a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: Control characters (C0, DEL, C1) as the ``\xNN`` escapes tables show them as.
 _CONTROLS = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))}
@@ -464,16 +463,7 @@ KWIC_FIELDS = ("left", "match", "right", "citation", "passage_id", "source", "ti
 
 
 def _cell(value: Any, raw: bool = False) -> Any:
-    """A csv/tsv cell: lists and dicts as JSON; unless ``raw``, text that a
-    spreadsheet would run as a formula (starting with = + - @, a tab or a
-    carriage return) gets a ``'`` first."""
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return ""
-    if not raw and isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return table_cell(value, raw)
 
 
 def _archive(args: argparse.Namespace) -> Archive:

@@ -669,3 +669,24 @@ def _kwic_table(lines: Iterable[KwicLine]) -> str:
         for line in lines
     )
     return f"<table><tbody>{rows}</tbody></table>"
+
+
+#: The first characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def table_cell(value: Any, raw: bool = False) -> Any:
+    """A CSV/TSV cell of an export: lists and dicts as JSON, None as empty; unless
+    ``raw``, text that a spreadsheet would run as a formula (starting with = + -
+    @, a tab or a carriage return) gets a ``'`` first.
+
+    >>> table_cell("=HYPERLINK(1)"), table_cell("=1", raw=True), table_cell(["a"])
+    ("'=HYPERLINK(1)", '=1', '["a"]')
+    """
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    if not raw and isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -266,6 +266,17 @@ def test_export_streams_every_hit(client: TestClient, index: Path) -> None:
     assert tsv.text == f"id\ttitle\nb/1\t{XSS_TITLE}\n"
 
 
+def test_export_cells_are_safe_in_a_spreadsheet(tmp_path: Path) -> None:
+    records = [{"id": "f1", "title": '=HYPERLINK("http://x")', "text": "صيغة"}]
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "f.jsonl", records))
+    with TestClient(app(arc)) as c:
+        for fmt, sep in (("csv", ","), ("tsv", "\t")):
+            text = c.get("/api/export", params={"q": "صيغة", "format": fmt, "fields": "id,title"})
+            row = text.text.splitlines()[1]
+            assert row.split(sep, 1)[1].lstrip('"').startswith("'=HYPERLINK"), row
+
+
 def test_export_errors_come_before_the_stream(client: TestClient) -> None:
     error_of(client.get("/api/export", params={"q": "("}), 400, "QueryError")
     message = error_of(

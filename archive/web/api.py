@@ -51,7 +51,7 @@ from archive.errors import (
     PassageNotFoundError,
     QueryError,
 )
-from archive.models import HIT_FIELDS, Hit, IngestReport, SearchResults
+from archive.models import HIT_FIELDS, Hit, IngestReport, SearchResults, table_cell
 from archive.web.limits import (
     DEFAULT_KWIC_LIMIT,
     DEFAULT_TIMEOUT,
@@ -570,9 +570,8 @@ def export_chunks(hits: Iterator[Hit], fmt: str, names: list[str]) -> Iterator[s
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+    """A cell of a CSV/TSV export, safe to open in a spreadsheet (as the CLI's)."""
+    return table_cell(value)
 
 
 # --- Endpoints ----------------------------------------------------------------------
