@@ -528,11 +528,30 @@ def _set_delay(client: Any, seconds: float) -> None:
     client.run(set_it, seconds)
 
 
+@pytest.fixture
+def own_client() -> Iterator[Any]:
+    """A cluster of its own for a test that kills a worker. Dask's LocalCluster
+    closes a worker's nanny for good when that worker's name is missing 15 s
+    (``distributed.deploy.lost-worker-timeout``) after it was lost, even if it
+    came back meanwhile and is only missing again because a later test killed
+    it: two kill tests on one cluster within 15 s lost a worker for good."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c
+
+
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_worker_killed_mid_search(
-    client: Any, small: tuple[Archive, ShardedArchive, list[str]]
+    own_client: Any, small: tuple[Archive, ShardedArchive, list[str]]
 ) -> None:
-    single, sharded, _ = small
+    client = own_client
+    single, built, _ = small
+    sharded = ShardedArchive(built.path, client=client, create=False)
     expected = single.search("الله", match="any", limit=20)
     _set_delay(client, 1.0)
     result: dict[str, Any] = {}
@@ -551,7 +570,8 @@ def test_worker_killed_mid_search(
 
 
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
-def test_worker_killed_mid_ingest(client: Any, tmp_path: Path) -> None:
+def test_worker_killed_mid_ingest(own_client: Any, tmp_path: Path) -> None:
+    client = own_client
     small_corpus(tmp_path / "in")
     rng = random.Random(3)
     words = _words(_read(tmp_path / "in" / "made.jsonl"))
