@@ -33,7 +33,7 @@ import attrs
 
 from archive.arabic import Profile
 from archive.arabic.analysis import EXACT, LIGHT, SEARCH, SURFACE
-from archive.models import IngestProgress, IngestReport, Passage
+from archive.models import IngestProgress, IngestReport, Passage, tally
 from archive.query.filters import Filters
 from archive.query.plan import Plan
 
@@ -269,3 +269,32 @@ class SnapshotPool:
             idle, self._idle = self._idle, []
         for snapshot in idle:
             snapshot.close()
+
+
+#: Passages a snapshot loads at a time when it counts every hit.
+TALLY_BATCH = 500
+
+
+def merge_tallies(parts: Iterable[Mapping[Any, tuple[int, int]]]) -> dict[Any, tuple[int, int]]:
+    """Tallies of passages and occurrences by group (:func:`archive.models.tally`), summed."""
+    groups: dict[Any, tuple[int, int]] = {}
+    for part in parts:
+        for key, (count, occurrences) in part.items():
+            before = groups.get(key, (0, 0))
+            groups[key] = (before[0] + count, before[1] + occurrences)
+    return groups
+
+
+def tally_hits(
+    snapshot: Snapshot,
+    ranking: Ranking,
+    by: str | None,
+    locate: Callable[[str], tuple[tuple[int, int], ...]],
+) -> dict[Any, tuple[int, int]]:
+    """:meth:`Snapshot.tally` for an engine that loads its hits' passages: the
+    passages of ``ranking``, :data:`TALLY_BATCH` at a time, tallied."""
+    refs = [hit.ref for hit in ranking.hits]
+    return merge_tallies(
+        tally((p for p in snapshot.load(refs[at : at + TALLY_BATCH]) if p is not None), by, locate)
+        for at in range(0, len(refs), TALLY_BATCH)
+    )

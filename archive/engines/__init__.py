@@ -14,6 +14,7 @@ from pathlib import Path
 
 from archive.arabic import Profile
 from archive.engine import Engine
+from archive.engines.record import FORMAT_FILE
 from archive.errors import ArchiveError, IndexFormatError, IndexLayoutError
 
 #: The engines an archive folder can hold, the default first.
@@ -22,8 +23,6 @@ ENGINES = ("whoosh", "tantivy")
 #: How to install what each engine needs beyond the default install.
 EXTRAS = {"tantivy": 'pip install "arabic-archive[tantivy]"'}
 
-#: The name of the format record inside an index folder.
-FORMAT_FILE = "archive.json"
 
 #: The layout record of a sharded archive (:mod:`archive.sharded`): a folder
 #: holding it holds shards, not one index.

@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from archive.arabic import Profile
-from archive.engine import IngestOptions, Ranked, Ranking, Record, Request
+from archive.engine import IngestOptions, Ranked, Ranking, Record, Request, merge_tallies
 from archive.engines import ENGINES, open_engine, recorded_engine
 from archive.errors import (
     ArchiveError,
@@ -471,12 +471,7 @@ class ShardedSnapshot:
         locate: Callable[[str], tuple[tuple[int, int], ...]],
         stats: Any = None,
     ) -> dict[Any, tuple[int, int]]:
-        groups: dict[Any, tuple[int, int]] = {}
-        for part in self._engine.each(tasks.task_tally, request, by, locate).values():
-            for key, (count, occurrences) in part.items():
-                before = groups.get(key, (0, 0))
-                groups[key] = (before[0] + count, before[1] + occurrences)
-        return groups
+        return merge_tallies(self._engine.each(tasks.task_tally, request, by, locate).values())
 
     def statistics(self, request: Request) -> Any:
         return tasks.task_total(list(self._engine.each(tasks.task_stats, request).values()))

@@ -13,13 +13,11 @@ import tantivy
 
 from archive import ingest
 from archive.arabic import Profile
-from archive.engine import IngestOptions, Ranking, Record, Request
+from archive.engine import IngestOptions, Ranking, Record, Request, tally_hits
+from archive.engines.record import folder_bytes
 from archive.engines.tantivy import search, store
 from archive.engines.tantivy.search import Stats
-from archive.models import IngestProgress, IngestReport, Passage, tally
-
-#: Passages read at a time when counting.
-TALLY_BATCH = 500
+from archive.models import IngestProgress, IngestReport, Passage
 
 
 def _passage(doc: tantivy.Document) -> Passage:
@@ -83,12 +81,7 @@ class TantivyEngine:
         return Stats.total(parts)
 
     def info(self) -> dict[str, Any]:
-        size = 0
-        for file in self.path.iterdir():
-            with contextlib.suppress(FileNotFoundError):  # merged away by a writer
-                if file.is_file():
-                    size += file.stat().st_size
-        return {"bytes": size, **store.format_record(self.profile)}
+        return {"bytes": folder_bytes(self.path), **store.format_record(self.profile)}
 
     def close(self) -> None:
         pass
@@ -158,15 +151,7 @@ class TantivySnapshot:
         locate: Callable[[str], tuple[tuple[int, int], ...]],
         stats: Any = None,
     ) -> dict[Any, tuple[int, int]]:
-        refs = [hit.ref for hit in self.search(attrs.evolve(request, limit=None)).hits]
-        groups: dict[Any, tuple[int, int]] = {}
-        for at in range(0, len(refs), TALLY_BATCH):
-            loaded = self.load(refs[at : at + TALLY_BATCH])
-            part = tally((p for p in loaded if p is not None), by, locate)
-            for key, (count, occurrences) in part.items():
-                before = groups.get(key, (0, 0))
-                groups[key] = (before[0] + count, before[1] + occurrences)
-        return groups
+        return tally_hits(self, self.search(attrs.evolve(request, limit=None)), by, locate)
 
     def statistics(self, request: Request) -> Stats:
         return search.statistics(self._schema, self._searcher, request)

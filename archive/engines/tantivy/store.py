@@ -30,9 +30,9 @@ from archive import arabic
 from archive.arabic.analysis import ANALYSIS_VERSION, STEM_BOOST, SURFACE, Analyzer
 from archive.arabic.tokens import TOKEN_PATTERN
 from archive.engine import FIELDS, Record
+from archive.engines.record import FORMAT_FILE, check_format
 from archive.errors import (
     ArchiveError,
-    IndexFormatError,
     IndexLockedError,
     IndexNotFoundError,
     IndexStoreError,
@@ -46,8 +46,6 @@ ENGINE = "tantivy"
 #: The layout of the fields in the index; bumped when the schema changes.
 FORMAT_VERSION = 1
 
-#: The name of the format record inside an index folder.
-FORMAT_FILE = "archive.json"
 
 #: The record of the files ingested and the hash of each, beside the index.
 MANIFEST_FILE = "files.json"  # written by archive.ingest
@@ -98,45 +96,10 @@ def format_record(profile: arabic.Profile) -> dict[str, Any]:
     }
 
 
-def _rebuild_hint(path: Path) -> str:
-    return (
-        f"rebuild it: ingest the original files into a new folder "
-        f"(or delete {path} and ingest again)"
-    )
-
-
 def _check_format(path: Path, profile: arabic.Profile | None) -> arabic.Profile:
-    record_path = path / FORMAT_FILE
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexFormatError(f"cannot read {record_path}: {exc}", path) from exc
-    if not isinstance(record, dict):
-        record = {}
     expected = format_record(arabic.DEFAULT)
     del expected["profile"]
-    wrong = [
-        f"{key} {record.get(key)!r} (this version needs {value!r})"
-        for key, value in expected.items()
-        if record.get(key) != value
-    ]
-    if wrong:
-        raise IndexFormatError(
-            f"the index at {path} was built with {', '.join(wrong)}; {_rebuild_hint(path)}",
-            path,
-        )
-    try:
-        stored = arabic.Profile.from_dict(record.get("profile", {}))
-    except ArchiveError as exc:
-        raise IndexFormatError(f"{record_path}: {exc}", path) from None
-    if profile is not None and profile != stored:
-        raise IndexFormatError(
-            f"the index at {path} was built with the folding profile {stored.to_dict()}, "
-            f"not {profile.to_dict()}; a profile is chosen when an index is created: "
-            f"{_rebuild_hint(path)}",
-            path,
-        )
-    return stored
+    return check_format(path, expected, profile)
 
 
 def open_index(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -13,16 +12,14 @@ from whoosh import scoring
 
 from archive import ingest
 from archive.arabic import Profile
-from archive.engine import FIELDS, IngestOptions, Ranking, Record, Request
+from archive.engine import FIELDS, IngestOptions, Ranking, Record, Request, tally_hits
+from archive.engines.record import folder_bytes
 from archive.engines.whoosh import search, store
 from archive.engines.whoosh.search import GlobalSearcher, Stats
-from archive.models import IngestProgress, IngestReport, Passage, tally
+from archive.models import IngestProgress, IngestReport, Passage
 from archive.query.filters import meta_terms
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
-
-#: Passages read at a time when counting.
-TALLY_BATCH = 500
 
 
 def _passage(fields: Mapping[str, Any]) -> Passage:
@@ -81,12 +78,7 @@ class WhooshEngine:
         return Stats.total(parts)
 
     def info(self) -> dict[str, Any]:
-        size = 0
-        for file in self.path.iterdir():
-            with contextlib.suppress(FileNotFoundError):  # merged away by another writer
-                if file.is_file():
-                    size += file.stat().st_size
-        return {"bytes": size, **store.format_record(self.profile)}
+        return {"bytes": folder_bytes(self.path), **store.format_record(self.profile)}
 
     def close(self) -> None:
         pass
@@ -165,15 +157,7 @@ class WhooshSnapshot:
         locate: Callable[[str], tuple[tuple[int, int], ...]],
         stats: Stats | None = None,
     ) -> dict[Any, tuple[int, int]]:
-        refs = [hit.ref for hit in self.search(attrs.evolve(request, limit=None), stats).hits]
-        groups: dict[Any, tuple[int, int]] = {}
-        for at in range(0, len(refs), TALLY_BATCH):
-            loaded = self.load(refs[at : at + TALLY_BATCH])
-            part = tally((p for p in loaded if p is not None), by, locate)
-            for key, (count, occurrences) in part.items():
-                before = groups.get(key, (0, 0))
-                groups[key] = (before[0] + count, before[1] + occurrences)
-        return groups
+        return tally_hits(self, self.search(attrs.evolve(request, limit=None), stats), by, locate)
 
     @_reads
     def statistics(self, request: Request) -> Stats:

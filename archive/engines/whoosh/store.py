@@ -49,6 +49,7 @@ from whoosh.util.numeric import byte_to_length
 from archive import arabic
 from archive.arabic.analysis import ANALYSIS_VERSION, LIGHT, SEARCH, STEM
 from archive.engine import FIELDS
+from archive.engines.record import FORMAT_FILE, check_format, rebuild_hint
 from archive.engines.whoosh.analysis import ANALYZER_NAME, arabic_analyzer
 from archive.errors import (
     ArchiveError,
@@ -299,8 +300,6 @@ FORMAT_VERSION = 5
 #: The engine's name, recorded in the format record.
 ENGINE = "whoosh"
 
-#: The name of the format record inside an index folder.
-FORMAT_FILE = "archive.json"
 
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT = 10.0
@@ -361,51 +360,17 @@ def format_record(profile: arabic.Profile = arabic.DEFAULT) -> dict[str, Any]:
     }
 
 
-def _rebuild_hint(path: Path) -> str:
-    return (
-        f"rebuild it: ingest the original files into a new folder "
-        f"(or delete {path} and ingest again)"
-    )
-
-
 def _check_format(path: Path, profile: arabic.Profile | None) -> arabic.Profile:
-    record_path = path / FORMAT_FILE
+    expected = format_record()
+    del expected["profile"]
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
+        return check_format(path, expected, profile)
     except FileNotFoundError:
         raise IndexFormatError(
             f"{path} holds a Whoosh index that the archive did not build "
-            f"(no {FORMAT_FILE}); {_rebuild_hint(path)}",
+            f"(no {FORMAT_FILE}); {rebuild_hint(path)}",
             path,
         ) from None
-    except (OSError, ValueError) as exc:
-        raise IndexFormatError(f"cannot read {record_path}: {exc}", path) from exc
-    if not isinstance(record, dict):
-        record = {}
-    expected = format_record()
-    del expected["profile"]
-    wrong = [
-        f"{key} {record.get(key)!r} (this version needs {value!r})"
-        for key, value in expected.items()
-        if record.get(key) != value
-    ]
-    if wrong:
-        raise IndexFormatError(
-            f"the index at {path} was built with {', '.join(wrong)}; {_rebuild_hint(path)}",
-            path,
-        )
-    try:
-        stored = arabic.Profile.from_dict(record.get("profile", {}))
-    except ArchiveError as exc:
-        raise IndexFormatError(f"{record_path}: {exc}", path) from None
-    if profile is not None and profile != stored:
-        raise IndexFormatError(
-            f"the index at {path} was built with the folding profile {stored.to_dict()}, "
-            f"not {profile.to_dict()}; a profile is chosen when an index is created: "
-            f"{_rebuild_hint(path)}",
-            path,
-        )
-    return stored
 
 
 def _write_format(path: Path, profile: arabic.Profile) -> None:
@@ -472,7 +437,7 @@ def open_index(
         if not failure:
             raise refused
         raise IndexFormatError(
-            f"the index at {folder} is {failure}; {_rebuild_hint(folder)}",
+            f"the index at {folder} is {failure}; {rebuild_hint(folder)}",
             folder,
         )
     if not create:
@@ -570,7 +535,7 @@ def _refusal(path: Path, exc: RefusedPickle) -> str:
         f"refused: the index at {path} holds a pickle of {exc.what}, which the index "
         f"format does not use (built by an incompatible version, or damaged or planted; "
         f"it was not loaded); "
-        f"{_rebuild_hint(path)}"
+        f"{rebuild_hint(path)}"
     )
 
 
@@ -584,7 +549,7 @@ def damaged(path: Path, exc: BaseException) -> IndexStoreError:
     else:
         what = f"cannot read it{where}: {type(exc).__name__}: {exc}"
     return IndexStoreError(
-        f"the index at {path} is damaged: {what}; {_rebuild_hint(path)}",
+        f"the index at {path} is damaged: {what}; {rebuild_hint(path)}",
         path,
     )
 
