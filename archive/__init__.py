@@ -24,6 +24,8 @@ from archive.errors import (
     ShardUnavailableError,
 )
 from archive.models import (
+    Citation,
+    Context,
     CountGroup,
     Counts,
     Hit,
@@ -40,7 +42,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Archive",
     "ArchiveError",
+    "Citation",
     "ClusterError",
+    "Context",
     "CountGroup",
     "Counts",
     "Hit",

@@ -24,9 +24,12 @@ from archive import __version__
 from archive.arabic import Profile
 from archive.core import Archive
 from archive.engines import ENGINES
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, QueryError
 from archive.models import (
     HIT_FIELDS,
+    JSON_ONLY_FIELDS,
+    Citation,
+    Context,
     Counts,
     Hit,
     IngestProgress,
@@ -35,6 +38,7 @@ from archive.models import (
     SearchResults,
     table_cell,
 )
+from archive.query.filters import condition
 from archive.sharded import open_archive
 
 DEFAULT_INDEX = "index"
@@ -78,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="no progress bar (there is none in a pipe either)"
     )
     ingest.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="pass over the files of a folder that match (SOURCES.txt, drafts/*; repeatable)",
+    )
+    ingest.add_argument(
         "--prune",
         action="store_true",
         help="also remove the passages of files under PATH that are gone",
@@ -85,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--encoding",
         metavar="NAME",
-        help="the files' encoding (default: detected: UTF-8, UTF-16, Windows-1256, ISO-8859-6)",
+        help="the files' encoding (default: detected: UTF-8, UTF-16, Windows-1256, ISO-8859-6, "
+        "cp720, Mac Arabic)",
     )
     ingest.add_argument(
         "--engine",
@@ -112,10 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     folding.add_argument(
         "--no-digits", action="store_true", help="keep Arabic-Indic digits apart from 0-9"
     )
+    folding.add_argument(
+        "--roots", action="store_true", help="also index each word's root, for root:كتب queries"
+    )
 
     def searching(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = command(name, help_text)
-        sub.add_argument("query", metavar="QUERY", help='words; AND, OR, NOT, "phrase", prefix*')
+        sub.add_argument(
+            "query", metavar="QUERY", help='words; AND, OR, NOT, "phrase", prefix*, *suffix'
+        )
         sub.add_argument(
             "--exact",
             action="store_true",
@@ -133,10 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--where",
             action="append",
-            type=_key_value,
+            type=_condition,
             default=[],
             metavar="KEY=VALUE",
-            help="only passages whose metadata KEY has VALUE (repeatable)",
+            help="only passages whose metadata KEY has VALUE, or a number in LOW..HIGH "
+            "(page=10..50, died_ah=..300; repeatable)",
         )
         _scheduler(sub)
         sub.add_argument(
@@ -158,6 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
             "always or never",
         )
 
+    def citing(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--cite",
+            choices=CITE_STYLES,
+            default="short",
+            help="the citation a table shows: short (book, section, volume/page; the "
+            "default) or full (author and death year too)",
+        )
+
     search = searching("search", "Search the archive.")
     search.add_argument(
         "--limit", type=_positive, default=10, metavar="N", help="hits per page (default: 10)"
@@ -175,6 +202,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="score (default), source (the order in the sources), or meta:KEY",
     )
     search.add_argument(
+        "--strict",
+        default="",
+        metavar="FOLDS",
+        help="keep these letters apart for this search: alef-maqsura, ta-marbuta, "
+        "hamza-seats (comma-separated)",
+    )
+    search.add_argument(
+        "--facet",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="count the hits by source or meta:KEY (repeatable)",
+    )
+    search.add_argument(
+        "--group-by",
+        metavar="KEY",
+        help="hits grouped by source or meta:KEY, groups ranked by their best hit "
+        "(--limit groups a page)",
+    )
+    search.add_argument(
+        "--per-group",
+        type=_positive,
+        default=3,
+        metavar="N",
+        help="hits shown of each group with --group-by (default: 3)",
+    )
+    search.add_argument(
         "--format", choices=FORMATS, default=None, help="output format (default: table)"
     )
     search.add_argument(
@@ -183,10 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="A,B",
         help="fields of csv, tsv, jsonl and json output: "
-        "id,title,source,score,rank,snippet,highlights,text,caption,citations,meta.KEY",
+        "id,title,source,score,rank,snippet,citation,citation_full,cite,highlights,text,"
+        "caption,citations,meta.KEY",
     )
     search.add_argument("--json", action="store_true", help="the same as --format json")
     coloring(search)
+    citing(search)
 
     kwic = searching("kwic", "A keyword-in-context concordance: one line per occurrence.")
     kwic.add_argument(
@@ -203,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="table", help="output format (default: table)"
     )
     coloring(kwic)
+    citing(kwic)
 
     count = searching("count", "Count the passages and occurrences that match.")
     count.add_argument("--by", metavar="KEY", help="group by source, title, or a metadata key")
@@ -213,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     show = command("show", "Show one passage by its id.")
     show.add_argument("id", metavar="ID", help="the passage id")
     show.add_argument("--json", action="store_true", help="print one JSON object")
+    show.add_argument(
+        "--context",
+        type=_positive,
+        metavar="N",
+        help="also the N passages before and after it in its source, in order",
+    )
 
     stats = command("stats", "Show figures about the index.")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
@@ -231,12 +294,22 @@ def _scheduler(sub: argparse.ArgumentParser) -> None:
 #: The output formats of search, kwic and count.
 FORMATS = ("table", "json", "jsonl", "csv", "tsv")
 
+#: The citation styles a table shows (``--cite``): :attr:`Citation.short`, :attr:`Citation.full`.
+CITE_STYLES = ("short", "full")
+
 
 def _key_value(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, not {text!r}")
     return key, value
+
+
+def _condition(text: str) -> tuple[str, Any]:
+    try:
+        return condition(text)
+    except QueryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _names(text: str) -> list[str]:
@@ -297,24 +370,69 @@ def _use_color(choice: str, out: TextIO) -> bool:
     return out.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _print_results(results: SearchResults, out: TextIO, color: bool) -> None:
+#: The values of each facet a table shows (every value in json output).
+FACET_LINES = 20
+
+
+def _print_results(results: SearchResults, out: TextIO, color: bool, cite: str = "short") -> None:
     out.write(
         f"{results.total} passage(s) match {_visible(repr(results.query))}"
         f" (page {results.page} of {results.pages})\n"
     )
-    for hit in results.hits:
-        _print_hit(hit, out, color)
+    if results.groups:
+        for group in results.groups:
+            out.write(
+                f"\n== {results.grouped}: {_visible(str(group.value))} · "
+                f"{group.total} passage(s) ==\n"
+            )
+            for hit in group.hits:
+                _print_hit(hit, out, color, cite)
+    else:
+        for hit in results.hits:
+            _print_hit(hit, out, color, cite)
+    for key, values in results.facets.items():
+        if key == results.grouped:
+            continue
+        out.write(f"\n{_visible(key)}:\n")
+        for value, count in values[:FACET_LINES]:
+            out.write(f"  {count:>7,}  {_visible(value)}\n")
+        if len(values) > FACET_LINES:
+            out.write(f"  … {len(values) - FACET_LINES:,} more value(s)\n")
 
 
-def _print_hit(hit: Hit, out: TextIO, color: bool) -> None:
+def _cited(cite: Citation, style: str) -> str:
+    """The citation in a style of :data:`CITE_STYLES`, its controls made visible."""
+    return _visible(cite.full if style == "full" else cite.short)
+
+
+def _print_hit(hit: Hit, out: TextIO, color: bool, cite: str = "short") -> None:
     before, after = (_BOLD_RED, _RESET) if color else ("**", "**")
     p = hit.passage
     meta = f"id {_visible(p.id)} · {_visible(p.source)} · score {hit.score:.3f}"
     if color:
         meta = _DIM + meta + _RESET
     out.write(f"\n{hit.rank}. {_visible(p.title) or '(untitled)'}\n   {meta}\n")
+    citation = _cited(hit.cite, cite)
+    if citation:
+        out.write(f"   {_DIM + citation + _RESET if color else citation}\n")
     excerpt = _visible(hit.excerpt(before=_ON, after=_OFF), lines=True)
     out.write(f"   {excerpt.replace(_ON, before).replace(_OFF, after)}\n")
+
+
+def _print_context(context: Context, out: TextIO) -> None:
+    """The passage as ``show`` prints it, with its neighbours before and after,
+    each under a rule naming its id and citation."""
+    for p in context.before:
+        _print_neighbour(p, out)
+    out.write(f"=== {_visible(context.passage.id)} ===\n")
+    _print_passage(context.passage, out)
+    for p in context.after:
+        _print_neighbour(p, out)
+
+
+def _print_neighbour(passage: Passage, out: TextIO) -> None:
+    head = " · ".join(_visible(x) for x in (passage.id, passage.citation) if x)
+    out.write(f"--- {head} ---\n{_visible(passage.text, lines=True)}\n\n")
 
 
 def _print_passage(passage: Passage, out: TextIO) -> None:
@@ -324,6 +442,8 @@ def _print_passage(passage: Passage, out: TextIO) -> None:
         out.write(f"caption: {_visible(passage.caption)}\n")
     if passage.citations:
         out.write(f"citations: {_visible(', '.join(passage.citations))}\n")
+    if passage.citation:
+        out.write(f"cite: {_visible(passage.cite.full)}\n")
     for key, value in passage.metadata.items():
         out.write(f"{_visible(str(key))}: {_visible(str(value))}\n")
     out.write(f"\n{_visible(passage.text, lines=True)}\n")
@@ -336,6 +456,7 @@ def _profile(args: argparse.Namespace) -> Profile | None:
         "ta_marbuta": not args.no_ta_marbuta,
         "alef_maqsura": not args.no_alef_maqsura,
         "digits": not args.no_digits,
+        "roots": args.roots,
     }
     if chosen == Profile().to_dict():
         return None
@@ -375,13 +496,16 @@ def write_hits(
     out: TextIO,
     color: bool,
     raw: bool = False,
+    cite: str = "short",
 ) -> None:
     """Write hits one at a time in a format (every hit of ``--all`` is streamed);
-    csv and tsv cells are made safe for spreadsheets unless ``raw``."""
-    names = fields or [f for f in HIT_FIELDS if f != "highlights" or fmt in ("json", "jsonl")]
+    csv and tsv cells are made safe for spreadsheets unless ``raw``; ``cite``
+    is the citation style of a table (:data:`CITE_STYLES`)."""
+    json_out = fmt in ("json", "jsonl")
+    names = fields or [f for f in HIT_FIELDS if json_out or f not in JSON_ONLY_FIELDS]
     if fmt == "table":
         for hit in hits:
-            _print_hit(hit, out, color)
+            _print_hit(hit, out, color, cite)
         return
     if fmt == "jsonl":
         for hit in hits:
@@ -403,17 +527,24 @@ def write_hits(
 
 
 def write_kwic(
-    lines: Iterator[KwicLine], fmt: str, width: int, out: TextIO, color: bool, raw: bool = False
+    lines: Iterator[KwicLine],
+    fmt: str,
+    width: int,
+    out: TextIO,
+    color: bool,
+    raw: bool = False,
+    cite: str = "short",
 ) -> None:
     """Write concordance lines in a format; ``table`` aligns the matches on the
-    columns a reader sees (marks take none, wide characters two)."""
+    columns a reader sees (marks take none, wide characters two) and ends each
+    line with its citation in the style ``cite`` (:data:`CITE_STYLES`)."""
     if fmt == "table":
         before, after = (_BOLD_RED, _RESET) if color else ("«", "»")
         for line in lines:
             left, right = _visible(line.left), _visible(line.right)
             out.write(
                 f"{' ' * (width - _width(left))}{left} {before}{_visible(line.match)}{after} "
-                f"{right}{' ' * (width - _width(right))}  | {_visible(line.citation)}\n"
+                f"{right}{' ' * (width - _width(right))}  | {_cited(line.cite, cite)}\n"
             )
         return
     rows = (line.to_dict() for line in lines)
@@ -459,7 +590,16 @@ def write_counts(counts: Counts, fmt: str, out: TextIO, raw: bool = False) -> No
 
 
 #: The columns of a concordance in csv and tsv.
-KWIC_FIELDS = ("left", "match", "right", "citation", "passage_id", "source", "title")
+KWIC_FIELDS = (
+    "left",
+    "match",
+    "right",
+    "citation",
+    "citation_full",
+    "passage_id",
+    "source",
+    "title",
+)
 
 
 def _cell(value: Any, raw: bool = False) -> Any:
@@ -498,6 +638,7 @@ def _command(arc: Archive, args: argparse.Namespace, out: TextIO) -> None:
             columns=dict(args.column),
             prune=args.prune,
             progress=bar,
+            exclude=args.exclude,
         )
         if bar is not None:
             bar.close()
@@ -518,24 +659,42 @@ def _command(arc: Archive, args: argparse.Namespace, out: TextIO) -> None:
         fmt = _format(args)
         if args.all:
             hits = arc.hits(args.query, sort=args.sort, **options)
-            write_hits(args.query, hits, fmt, args.fields, out, color=color, raw=raw)
+            write_hits(
+                args.query, hits, fmt, args.fields, out, color=color, raw=raw, cite=args.cite
+            )
             return
         results = arc.search(
-            args.query, limit=args.limit, page=args.page, sort=args.sort, **options
+            args.query,
+            limit=args.limit,
+            page=args.page,
+            sort=args.sort,
+            facets=tuple(args.facet),
+            group_by=args.group_by,
+            per_group=args.per_group,
+            strict=args.strict,
+            **options,
         )
         if results.hint:
             sys.stderr.write(f"archive: hint: {results.hint}\n")
+        if results.suggestions:
+            sys.stderr.write(f"archive: did you mean: {' | '.join(results.suggestions)}\n")
         if fmt == "table":
-            _print_results(results, out, color=color)
+            _print_results(results, out, color=color, cite=args.cite)
         elif fmt == "json" and args.fields is None:
             _print_json(results.to_dict(), out)
         else:
             write_hits(args.query, iter(results.hits), fmt, args.fields, out, False, raw)
     elif args.command == "kwic":
         lines = arc.kwic(args.query, width=args.width, sort=args.sort, **options)
-        write_kwic(lines, args.format, args.width, out, color=color, raw=raw)
+        write_kwic(lines, args.format, args.width, out, color=color, raw=raw, cite=args.cite)
     elif args.command == "count":
         write_counts(arc.count(args.query, by=args.by, **options), args.format, out, raw)
+    elif args.command == "show" and args.context:
+        context = arc.context(args.id, before=args.context, after=args.context)
+        if args.json:
+            _print_json(context.to_dict(), out)
+        else:
+            _print_context(context, out)
     elif args.command == "show":
         passage = arc.get(args.id)
         if args.json:

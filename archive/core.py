@@ -10,17 +10,32 @@ from __future__ import annotations
 import os
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import attrs
+
 from archive import arabic
 from archive.arabic import Profile
-from archive.engine import Engine, IngestOptions, Request, SnapshotPool
+from archive.arabic.strict import keep_apart, keeps_apart, strict_folds
+from archive.engine import (
+    FIELDS,
+    Engine,
+    IngestOptions,
+    Ranked,
+    Ranking,
+    Request,
+    Snapshot,
+    SnapshotPool,
+)
 from archive.engines import open_engine
 from archive.errors import ArchiveError, PassageNotFoundError, QueryError
 from archive.models import (
+    Context,
     Counts,
+    Group,
     Hit,
     IngestProgress,
     IngestReport,
@@ -29,10 +44,12 @@ from archive.models import (
     SearchResults,
     counts,
 )
-from archive.query.filters import Filters
-from archive.query.highlight import matcher
+from archive.query.filters import Filters, facet_field, group_values, ranked_facets
+from archive.query.highlight import Span, matcher
 from archive.query.plan import Plan, Planner
 from archive.query.ranking import check_page, check_sort
+from archive.query.strict import StrictCheck
+from archive.query.suggest import Suggester
 
 #: The :attr:`SearchResults.hint` of a question that found nothing with ``match="all"``.
 QUESTION_HINT = (
@@ -62,19 +79,21 @@ def kwic_lines(hit: Hit, width: int) -> Iterator[KwicLine]:
     character, and a context never starts or ends inside one."""
     p = hit.passage
     text = p.text
-    for start, end in hit.highlights:
+    spans = hit.highlights
+    marks = {char for char in set(text) if _is_mark(char)} if spans else set()
+    for start, end in spans:
         left = start
         seen = 0
         while left > 0 and seen < width:
             left -= 1
-            if not _is_mark(text[left]):
+            if text[left] not in marks:
                 seen += 1
-        while left < start and _is_mark(text[left]):
+        while left < start and text[left] in marks:
             left += 1  # marks of a letter outside the context
         right = end
         seen = 0
         while right < len(text):
-            if not _is_mark(text[right]):
+            if text[right] not in marks:
                 if seen == width:
                     break
                 seen += 1
@@ -90,6 +109,7 @@ def kwic_lines(hit: Hit, width: int) -> Iterator[KwicLine]:
             end=end,
             volume=p.metadata.get("volume"),
             page=p.metadata.get("page"),
+            cite=p.cite,
         )
 
 
@@ -109,6 +129,125 @@ def _auto_progress() -> tuple[Callable[[IngestProgress], None] | None, Callable[
         bar.refresh()
 
     return update, bar.close
+
+
+def _facet_keys(facets: Sequence[str], group_by: str | None, query: str) -> tuple[str, ...]:
+    """The facet keys a search counts (its group key among them), checked.
+
+    Raises:
+        QueryError: ``facets`` is not a sequence of keys, or a key is not one.
+    """
+    if isinstance(facets, str) or not isinstance(facets, Sequence):
+        raise QueryError(
+            f"facets must be a list of keys ('source', 'meta:KEY'), not {facets!r}", query
+        )
+    keys = tuple(dict.fromkeys([*facets, *([group_by] if group_by is not None else [])]))
+    for key in keys:
+        facet_field(key)
+    return keys
+
+
+def _groups(
+    snapshot: Snapshot,
+    ranked: Sequence[Ranked],
+    key: str,
+    per_group: int,
+    totals: Mapping[str, int],
+    locate: Callable[[str], tuple[Span, ...]],
+) -> tuple[Group, ...]:
+    """The hits of ``ranked`` grouped by their value of ``key`` (a passage with a
+    list value in each of its items' groups), the first ``per_group`` of each,
+    the groups in the order of their best hit. Passages are read in batches
+    only until every group has its hits."""
+    members: dict[str, list[Hit]] = {}
+    missing = sum(min(per_group, n) for n in totals.values())
+    for at in range(0, len(ranked), FETCH_BATCH):
+        if missing <= 0:
+            break
+        batch = ranked[at : at + FETCH_BATCH]
+        for rank, (hit, passage) in enumerate(
+            zip(batch, snapshot.load([h.ref for h in batch]), strict=True), at + 1
+        ):
+            if passage is None:
+                continue
+            for value in group_values(passage, key):
+                held = members.setdefault(value, [])
+                if len(held) < per_group:
+                    held.append(Hit(passage=passage, score=hit.score, rank=rank, locate=locate))
+                    missing -= 1
+    return tuple(
+        Group(key=key, value=value, total=totals.get(value, len(hits)), hits=tuple(hits))
+        for value, hits in members.items()
+    )
+
+
+#: The most candidates a strict search checks (each is analyzed again).
+MAX_STRICT_CANDIDATES = 200_000
+
+
+def _checked(
+    snapshot: Snapshot, ranking: Ranking, check: StrictCheck
+) -> list[tuple[Ranked, Passage]]:
+    """The hits of ``ranking`` that pass a strict check, in order, with their passages.
+
+    Raises:
+        QueryError: more than :data:`MAX_STRICT_CANDIDATES` candidates.
+    """
+    if ranking.total > MAX_STRICT_CANDIDATES:
+        raise QueryError(
+            f"a strict search of {ranking.total:,} candidates; the limit is "
+            f"{MAX_STRICT_CANDIDATES:,} (narrow it with words or filters)",
+            check.query,
+        )
+    kept = []
+    hits = ranking.hits
+    for at in range(0, len(hits), FETCH_BATCH):
+        batch = hits[at : at + FETCH_BATCH]
+        for hit, passage in zip(batch, snapshot.load([h.ref for h in batch]), strict=True):
+            if passage is not None and check(passage):
+                kept.append((hit, passage))
+    return kept
+
+
+def _grouped(
+    kept: Sequence[tuple[Ranked, Passage]],
+    key: str,
+    per_group: int,
+    totals: Mapping[str, int],
+    locate: Callable[[str], tuple[Span, ...]],
+) -> tuple[Group, ...]:
+    """:func:`_groups` of hits whose passages are read already."""
+    members: dict[str, list[Hit]] = {}
+    for rank, (hit, passage) in enumerate(kept, 1):
+        for value in group_values(passage, key):
+            held = members.setdefault(value, [])
+            if len(held) < per_group:
+                held.append(Hit(passage=passage, score=hit.score, rank=rank, locate=locate))
+    return tuple(
+        Group(key=key, value=value, total=totals.get(value, len(hits)), hits=tuple(hits))
+        for value, hits in members.items()
+    )
+
+
+#: The most neighbours :meth:`Archive.context` gives on each side.
+MAX_CONTEXT = 100
+
+#: Passages :meth:`Archive.context` reads from the index at a time.
+CONTEXT_BATCH = 32
+
+
+def _same_source(snapshot: Snapshot, source: str, ids: list[str], wanted: int) -> list[Passage]:
+    """The first ``wanted`` passages of ``ids`` (in that order) of ``source``,
+    read :data:`CONTEXT_BATCH` (or ``wanted``, if more) at a time."""
+    found: list[Passage] = []
+    step = max(wanted, CONTEXT_BATCH)
+    for at in range(0, len(ids), step):
+        if len(found) >= wanted:
+            break
+        for passage in snapshot.get(ids[at : at + step]):
+            if passage is not None and passage.source == source and len(found) < wanted:
+                found.append(passage)
+    return found
 
 
 def _is_mark(char: str) -> bool:
@@ -162,6 +301,7 @@ class Archive:
         self._planner = Planner(self.profile)
         self._snapshots = SnapshotPool(engine)
         self._writing = threading.Lock()
+        self._suggester = Suggester(engine)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r})"
@@ -186,6 +326,10 @@ class Archive:
         source: str | None = None,
         where: Mapping[str, Any] | None = None,
         sort: str = "score",
+        facets: Sequence[str] = (),
+        group_by: str | None = None,
+        per_group: int = 3,
+        strict: Sequence[str] | str = (),
     ) -> SearchResults:
         """Search the archive.
 
@@ -202,30 +346,91 @@ class Archive:
         ``where`` maps metadata keys to the values they must have
         (``{"volume": 1}``). ``sort``: ``"score"`` (the default), ``"source"``
         (the order of the passages in their sources) or ``"meta:KEY"`` (by a
-        metadata value, passages without it last).
+        metadata value, passages without it last). A ``where`` value may be a
+        range of numbers, ``(low, high)``, either bound None (``{"page": (10,
+        50)}``, ``{"died_ah": (None, 300)}``): the passages whose metadata value
+        is a number in it, both ends included.
+
+        ``facets``: keys (``"source"``, ``"meta:KEY"``) whose values are counted
+        over every hit, in :attr:`SearchResults.facets`, most first.
+        ``group_by`` (``"source"`` or ``"meta:KEY"``): the hits grouped by that
+        key's value, the best ``per_group`` of each, the groups ranked by their
+        best hit, ``limit`` groups a page (:attr:`SearchResults.groups`; the
+        group key's values and counts are in ``facets`` too).
+
+        ``strict``: contested folds kept apart for this search only, without
+        rebuilding (:data:`archive.arabic.strict.STRICT_FOLDS`:
+        ``"alef_maqsura"``, ``"ta_marbuta"``, ``"hamza_seats"``): with
+        ``strict=("alef_maqsura",)`` علي finds علي and not على. Every other
+        fold applies. The index finds the candidates and each is checked
+        again, so a strict search takes as long as a count of its query
+        (at most :data:`MAX_STRICT_CANDIDATES` candidates). ``NOT`` leaves out
+        what it matches with the index's folds.
 
         Raises:
             QueryError: the query is empty or has no searchable word,
-                ``limit``/``page`` is not a positive integer, or a filter or
-                sort order is not one of the above.
+                ``limit``/``page``/``per_group`` is not a positive integer, or a
+                filter, sort order, facet or group key is not one of the above.
         """
         filters = Filters.make(source, where)
         check_page(limit, page, query)
         check_sort(sort, query)
+        keys = _facet_keys(facets, group_by, query)
+        if group_by is not None and (
+            isinstance(per_group, bool) or not isinstance(per_group, int) or per_group < 1
+        ):
+            raise QueryError(f"per_group must be a positive integer, not {per_group!r}", query)
         plan = self._planner.plan(query, exact=exact, match=match)
+        check = self._strict(query, exact, match, strict)
+        locate: Callable[[str], tuple[Span, ...]] = matcher(plan.root, self.profile)
         first = 0 if limit is None else (page - 1) * limit
         request = Request(plan, filters, sort, None if limit is None else page * limit)
+        groups: tuple[Group, ...] = ()
         with self._snapshots.use() as snapshot:
-            ranking = snapshot.search(request)
-            window = ranking.hits[first:]
-            passages = snapshot.load([hit.ref for hit in window])
-        locate = matcher(plan.root, self.profile)
-        hits = tuple(
-            Hit(passage=passage, score=ranked.score, rank=rank, locate=locate)
-            for rank, (ranked, passage) in enumerate(zip(window, passages, strict=True), first + 1)
-            if passage is not None
-        )
+            if check is not None:
+                kept = _checked(snapshot, snapshot.search(attrs.evolve(request, limit=None)), check)
+                ranking = Ranking(hits=tuple(r for r, _ in kept), total=len(kept))
+                counted = {
+                    key: dict(Counter(v for _, p in kept for v in group_values(p, key)))
+                    for key in keys
+                }
+                locate = check.locate
+                if group_by is None:
+                    end = None if limit is None else first + limit
+                    hits = tuple(
+                        Hit(passage=p, score=r.score, rank=rank, locate=locate)
+                        for rank, (r, p) in enumerate(kept[first:end], first + 1)
+                    )
+                else:
+                    groups = _grouped(kept, group_by, per_group, counted[group_by], locate)
+                    groups = groups[first:] if limit is None else groups[first : first + limit]
+                    hits = tuple(hit for group in groups for hit in group.hits)
+            elif group_by is None:
+                counted = snapshot.facets(request, keys) if keys else {}
+                ranking = snapshot.search(request)
+                window = ranking.hits[first:]
+                passages = snapshot.load([hit.ref for hit in window])
+                hits = tuple(
+                    Hit(passage=passage, score=ranked.score, rank=rank, locate=locate)
+                    for rank, (ranked, passage) in enumerate(
+                        zip(window, passages, strict=True), first + 1
+                    )
+                    if passage is not None
+                )
+            else:
+                counted = snapshot.facets(request, keys) if keys else {}
+                ranking = snapshot.search(attrs.evolve(request, limit=None))
+                groups = _groups(
+                    snapshot, ranking.hits, group_by, per_group, counted[group_by], locate
+                )
+                groups = groups[first:] if limit is None else groups[first : first + limit]
+                hits = tuple(hit for group in groups for hit in group.hits)
+            suggestions = self._suggester.suggest(snapshot, plan, ranking.total)
         return SearchResults(
+            suggestions=suggestions,
+            facets={key: ranked_facets(counted[key]) for key in keys},
+            groups=groups,
+            grouped=group_by,
             query=query,
             total=ranking.total,
             hits=hits,
@@ -237,6 +442,22 @@ class Archive:
             if not ranking.total and match == "all" and self._question(query)
             else None,
         )
+
+    def _strict(
+        self, query: str, exact: bool, match: str, strict: Sequence[str] | str
+    ) -> StrictCheck | None:
+        """The check of a search's ``strict=`` folds, or None when there is
+        nothing to keep apart (no fold named, or exact mode, strict already).
+
+        Raises:
+            QueryError: an unknown fold name.
+        """
+        folds = strict_folds(strict, query)
+        table = keeps_apart(folds, self.profile) if folds and not exact else {}
+        if not table:
+            return None
+        strict_plan = self._planner.plan(keep_apart(query, table), exact=exact, match=match)
+        return StrictCheck(strict_plan.root, table, self.profile, FIELDS, query)
 
     def _question(self, query: str) -> bool:
         """Whether ``query`` looks like a question: it ends with ? or ؟, or starts
@@ -260,23 +481,33 @@ class Archive:
 
         The same search as :meth:`search` (the same arguments) without a limit;
         the passages are read :data:`FETCH_BATCH` at a time, so a million hits
-        are not held in memory. The iterator searches the index as it was when
-        it started, even if an ingest commits meanwhile.
+        are not held in memory. The first :data:`FETCH_BATCH` hits are ranked
+        alone (the engine keeps only the best), so that they come at once; the
+        others are ranked when those have been read, in the same order as one
+        search of every hit. The iterator searches the index as it was when it
+        started, even if an ingest commits meanwhile.
 
         Raises:
             QueryError: as :meth:`search`, when the iterator starts.
         """
         plan, filters = self._plan(query, exact, match, source, where, sort)
         locate = matcher(plan.root, self.profile)
+        batch_size = FETCH_BATCH
         snapshot = self.engine.snapshot()
         try:
-            ranked = snapshot.search(Request(plan, filters, sort)).hits
-            for at in range(0, len(ranked), FETCH_BATCH):
-                batch = ranked[at : at + FETCH_BATCH]
+            ranked: tuple[Ranked, ...] = snapshot.search(
+                Request(plan, filters, sort, batch_size)
+            ).hits
+            at = 0
+            while at < len(ranked):
+                batch = ranked[at : at + batch_size]
                 passages = snapshot.load([hit.ref for hit in batch])
                 for rank, (hit, passage) in enumerate(zip(batch, passages, strict=True), at + 1):
                     if passage is not None:  # not deleted since the hits were ranked
                         yield Hit(passage=passage, score=hit.score, rank=rank, locate=locate)
+                at += len(batch)
+                if at == len(ranked) == batch_size:  # perhaps more: rank every hit
+                    ranked = snapshot.search(Request(plan, filters, sort)).hits
         finally:
             snapshot.close()
 
@@ -343,6 +574,46 @@ class Archive:
             raise PassageNotFoundError(str(passage_id), self.path)
         return found
 
+    def context(self, passage_id: str, before: int = 1, after: int = 1) -> Context:
+        """A passage and up to ``before`` and ``after`` of its neighbours: the
+        passages next to it in its source, in the order ``sort="source"`` gives
+        (the place each was read from, line by line), for reading a hit in
+        context. Neighbours are looked for in the file the passage was read
+        from (a source spread over several files ends at the file's edge); in
+        a file holding several sources, the passages of the others are passed
+        over. At most :data:`MAX_CONTEXT` on each side.
+
+        Raises:
+            PassageNotFoundError: no passage has that id.
+            QueryError: ``before`` or ``after`` is not an integer from 0 to
+                :data:`MAX_CONTEXT` (the message names the value).
+        """
+        for name, value in (("before", before), ("after", after)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 <= value <= MAX_CONTEXT
+            ):
+                raise QueryError(
+                    f"{name} must be an integer from 0 to {MAX_CONTEXT}, not {value!r}",
+                    str(passage_id),
+                )
+        with self._snapshots.use() as snapshot:
+            found = snapshot.get([str(passage_id)])[0]
+            if found is None:
+                raise PassageNotFoundError(str(passage_id), self.path)
+            record = snapshot.record(found.id)
+            if record is None or not (before or after):
+                return Context(passage=found)
+            order = sorted(snapshot.records(record.file), key=lambda r: (r.line, r.id))
+            ids = [r.id for r in order]
+            if found.id not in ids:  # not held as read from that file
+                return Context(passage=found)
+            at = ids.index(found.id)
+            earlier = _same_source(snapshot, found.source, ids[:at][::-1], before)
+            later = _same_source(snapshot, found.source, ids[at + 1 :], after)
+        return Context(passage=found, before=earlier[::-1], after=later)
+
     def __contains__(self, passage_id: object) -> bool:
         with self._snapshots.use() as snapshot:
             return snapshot.get([str(passage_id)])[0] is not None
@@ -384,6 +655,7 @@ class Archive:
         columns: Mapping[str, str] | None = None,
         prune: bool = False,
         progress: Callable[[IngestProgress], None] | Literal["auto"] | None = None,
+        exclude: Sequence[str] = (),
     ) -> IngestReport:
         """Ingest a file or a folder of passages (see :func:`archive.readers.find_files`).
 
@@ -393,7 +665,13 @@ class Archive:
         id). All or nothing: on any error nothing of this call is kept.
 
         ``prune=True``: also remove the passages of files under ``path`` that
-        are gone (deleted, renamed or moved away since they were ingested).
+        are gone (deleted, renamed or moved away since they were ingested), or
+        that ``exclude`` now passes over.
+
+        ``exclude``: globs of files a folder ingest passes over, matched against
+        each file's path under ``path`` and against its name
+        (``("SOURCES.txt", "README*", "drafts/*")``); the files it takes are
+        those :func:`archive.readers.find_files` lists.
 
         ``progress``: called now and then (every 1,000 passages and at the end)
         with an :class:`~archive.models.IngestProgress`, for a progress bar;
@@ -404,7 +682,8 @@ class Archive:
         field, for inputs that name them otherwise (``{"text": "body"}``).
 
         ``encoding``: the files' encoding; by default each file's is detected
-        (UTF-8, UTF-8 or UTF-16 with a byte order mark, or Windows-1256).
+        (UTF-8, UTF-8 or UTF-16 with or without a byte order mark, Windows-1256,
+        ISO-8859-6, cp720 or Mac Arabic; see docs/passage-format.md).
 
         ``workers``: worker processes that analyze and write the passages. By
         default, one per core plus one when the input is large enough to pay
@@ -423,13 +702,17 @@ class Archive:
             InputError: a missing path, an unreadable or malformed file (names
                 the file and line), or an id given twice.
             IndexLockedError: another writer held the index for too long.
-            ArchiveError: ``progress`` is a string other than ``"auto"``.
+            ArchiveError: ``progress`` is a string other than ``"auto"``, or
+                ``exclude`` is not a list of globs.
         """
+        if isinstance(exclude, str) or not all(isinstance(g, str) for g in exclude):
+            raise ArchiveError(f"exclude must be a list of globs, not {exclude!r}")
         options = IngestOptions(
             workers=workers,
             encoding=encoding,
             columns=dict(columns) if columns is not None else None,
             prune=prune,
+            exclude=tuple(exclude),
         )
         close: Callable[[], object] | None = None
         if isinstance(progress, str):
@@ -451,6 +734,7 @@ class Archive:
         """Release the open snapshots' files (the archive reopens them if used
         again) and what the engine holds."""
         self._snapshots.clear()
+        self._suggester.close()
         self.engine.close()
 
     def __enter__(self) -> Archive:

@@ -32,9 +32,10 @@ from typing import Any, Protocol
 import attrs
 
 from archive.arabic import Profile
-from archive.arabic.analysis import EXACT, LIGHT, SEARCH, SURFACE
-from archive.models import IngestProgress, IngestReport, Passage, tally
+from archive.arabic.analysis import EXACT, LIGHT, ROOT, SEARCH, SURFACE
+from archive.models import IngestProgress, IngestReport, Passage, count_key
 from archive.query.filters import Filters
+from archive.query.highlight import Matcher
 from archive.query.plan import Plan
 
 #: The searchable fields of every index: the passage attribute each holds, and
@@ -51,6 +52,17 @@ FIELDS: dict[str, tuple[str, str]] = {
     "title_stem": ("title", LIGHT),
     "text_stem": ("text", LIGHT),
 }
+
+
+#: The field of the body's roots, in an index built with roots
+#: (``Profile(roots=True)``): ``root:كتب`` looks there.
+ROOT_FIELDS: dict[str, tuple[str, str]] = {"root": ("text", ROOT)}
+
+
+def fields_of(profile: Profile) -> dict[str, tuple[str, str]]:
+    """The searchable fields of an index with this profile: :data:`FIELDS`, and
+    :data:`ROOT_FIELDS` if it holds roots."""
+    return {**FIELDS, **ROOT_FIELDS} if profile.roots else FIELDS
 
 
 @attrs.frozen
@@ -105,6 +117,8 @@ class IngestOptions:
     encoding: str | None = None
     columns: Mapping[str, str] | None = None
     prune: bool = False
+    #: Globs of files a folder ingest passes over (:func:`archive.readers.find_files`).
+    exclude: tuple[str, ...] = ()
 
 
 class Snapshot(Protocol):
@@ -130,6 +144,14 @@ class Snapshot(Protocol):
     def sources(self) -> frozenset[str]:
         """The distinct sources of the passages."""
 
+    def terms(
+        self, field: str, prefix: str = "", limit: int | None = None
+    ) -> list[tuple[str, int]]:
+        """The terms of ``field`` (a name of :data:`FIELDS`, ``meta`` or
+        ``source``) that start with ``prefix``, in order, at most ``limit``,
+        each with the number of passages holding it (passages deleted since the
+        engine last merged its segments may still be counted)."""
+
     def search(self, request: Request, stats: Any = None) -> Ranking:
         """The hits of a planned query, in the order ``request.sort`` names.
 
@@ -142,11 +164,22 @@ class Snapshot(Protocol):
         self,
         request: Request,
         by: str | None,
-        locate: Callable[[str], tuple[tuple[int, int], ...]],
+        locate: Matcher,
         stats: Any = None,
     ) -> dict[Any, tuple[int, int]]:
         """Passages and occurrences of every hit, grouped as ``Archive.count``
-        groups them (:func:`archive.models.tally`)."""
+        groups them: the counts of :func:`archive.models.tally` over every hit's
+        passage with ``locate``, worked out as cheaply as the engine allows (no
+        ranking; positions or ``locate.count`` rather than the spans)."""
+
+    def facets(self, request: Request, keys: Sequence[str]) -> dict[str, dict[str, int]]:
+        """For each facet key (:func:`archive.query.filters.facet_field`), the
+        number of the request's hits holding each of its values.
+
+        Raises:
+            QueryError: a key has more than
+                :data:`~archive.query.filters.MAX_FACET_VALUES` values.
+        """
 
     def statistics(self, request: Request) -> Any:
         """The collection statistics the request's scoring reads, to be summed over
@@ -287,14 +320,20 @@ def merge_tallies(parts: Iterable[Mapping[Any, tuple[int, int]]]) -> dict[Any, t
 
 def tally_hits(
     snapshot: Snapshot,
-    ranking: Ranking,
+    refs: Sequence[Any],
     by: str | None,
-    locate: Callable[[str], tuple[tuple[int, int], ...]],
+    locate: Matcher,
 ) -> dict[Any, tuple[int, int]]:
     """:meth:`Snapshot.tally` for an engine that loads its hits' passages: the
-    passages of ``ranking``, :data:`TALLY_BATCH` at a time, tallied."""
-    refs = [hit.ref for hit in ranking.hits]
-    return merge_tallies(
-        tally((p for p in snapshot.load(refs[at : at + TALLY_BATCH]) if p is not None), by, locate)
-        for at in range(0, len(refs), TALLY_BATCH)
-    )
+    passages of ``refs`` (:attr:`Ranked.ref` of every hit), :data:`TALLY_BATCH`
+    at a time, grouped as :func:`archive.models.tally` groups them, their
+    occurrences counted with :meth:`Matcher.count`."""
+    groups: dict[Any, tuple[int, int]] = {}
+    for at in range(0, len(refs), TALLY_BATCH):
+        for passage in snapshot.load(refs[at : at + TALLY_BATCH]):
+            if passage is None:
+                continue
+            key = count_key(passage, by)
+            count, occurrences = groups.get(key, (0, 0))
+            groups[key] = (count + 1, occurrences + locate.count(passage.text))
+    return groups

@@ -317,7 +317,7 @@ def _run(
     keep: Callable[[str], bool] | None,
 ) -> IngestReport:
     started = time.perf_counter()
-    files, skipped = find_files(path)
+    files, skipped = find_files(path, options.exclude)
     meter = _Meter(files, progress, started)
     read = ReadOptions(encoding=options.encoding, columns=options.columns, on_bytes=meter.read)
     procs = options.workers if options.workers is not None else _workers_for(meter.total)

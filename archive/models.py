@@ -25,6 +25,117 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in (value or ()))
 
 
+#: The metadata keys that name a passage's book, the first that holds text wins
+#: (a reader's ``book``, or a ``title`` in the metadata); without one, the source.
+BOOK_KEYS = ("book", "title")
+
+#: The separator of a citation's parts (the Arabic comma and a space).
+CITE_SEPARATOR = "، "
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _died(value: Any) -> int | None:
+    """A death year as an int (``255``, ``"0255"``), or None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+@attrs.frozen(kw_only=True)
+class Citation:
+    """Where a passage stands, as data: its book, author, the author's death
+    year (AH) where known, volume and page, section, source and passage id.
+
+    ``book`` is the metadata's ``book`` (or ``title``) where a reader gives one
+    (OpenITI: the book's title), else the source. ``section`` is the passage's
+    title; ``headings`` the headings above it where a reader records them (the
+    metadata's ``section``: OpenITI's headings from the top, joined by `` / ``).
+    Two styles of text, the parts joined by the Arabic comma (:data:`CITE_SEPARATOR`),
+    empty parts left out:
+
+    * :attr:`short`: book، section، volume/page (``p. 23`` with a page but no
+      volume): ``الحيوان، 1/23``;
+    * :attr:`full`: author (d. YEAR AH)، book، section (or the headings, for a
+      passage without a title)، vol. V, p. P.
+
+    >>> cite = Citation(book="الحيوان", author="الجاحظ", died_ah=255, volume=1, page=23,
+    ...                 section="باب الكلب")
+    >>> cite.short
+    'الحيوان، باب الكلب، 1/23'
+    >>> cite.full
+    'الجاحظ (d. 255 AH)، الحيوان، باب الكلب، vol. 1, p. 23'
+    """
+
+    book: str = ""
+    author: str = ""
+    died_ah: int | None = None
+    volume: Any = None
+    page: Any = None
+    section: str = ""
+    headings: str = ""
+    source: str = ""
+    passage_id: str = ""
+
+    @classmethod
+    def of(cls, passage: Passage) -> Citation:
+        """The citation of a passage, from its fields and metadata (``book`` or
+        ``title``, ``author``, ``died_ah``, ``volume``, ``page``, ``section``)."""
+        meta = passage.metadata
+        book = next((_text(meta.get(k)) for k in BOOK_KEYS if _text(meta.get(k))), "")
+        return cls(
+            book=book or passage.source,
+            author=_text(meta.get("author")),
+            died_ah=_died(meta.get("died_ah")),
+            volume=meta.get("volume"),
+            page=meta.get("page"),
+            section=passage.title,
+            headings=_text(meta.get("section")),
+            source=passage.source,
+            passage_id=passage.id,
+        )
+
+    @property
+    def place(self) -> str:
+        """Volume and page as ``1/23``, a page alone as ``p. 23``, or ``""``."""
+        if self.page is None:
+            return ""
+        return f"p. {self.page}" if self.volume is None else f"{self.volume}/{self.page}"
+
+    @property
+    def short(self) -> str:
+        """Book، section، volume/page: ``الحيوان، باب الكلب، 1/23``."""
+        return CITE_SEPARATOR.join(p for p in (self.book, self.section, self.place) if p)
+
+    @property
+    def full(self) -> str:
+        """Author (d. YEAR AH)، book، section or headings، vol. V, p. P."""
+        author = self.author
+        if self.died_ah is not None:
+            author = f"{author} (d. {self.died_ah} AH)".strip()
+        if self.page is None:
+            place = ""
+        elif self.volume is None:
+            place = f"p. {self.page}"
+        else:
+            place = f"vol. {self.volume}, p. {self.page}"
+        parts = (author, self.book, self.section or self.headings, place)
+        return CITE_SEPARATOR.join(p for p in parts if p)
+
+    def __str__(self) -> str:
+        return self.short
+
+    def to_dict(self) -> dict[str, Any]:
+        """The parts as a JSON-ready dict, and the two styles (``short``, ``full``)."""
+        return {**attrs.asdict(self), "short": self.short, "full": self.full}
+
+
 @attrs.frozen(kw_only=True)
 class Passage:
     """One searchable passage.
@@ -69,12 +180,16 @@ class Passage:
         )
 
     @property
+    def cite(self) -> Citation:
+        """The passage's :class:`Citation`: its parts as data, ``.short`` and ``.full``."""
+        return Citation.of(self)
+
+    @property
     def citation(self) -> str:
-        """Source, title, and volume/page where the metadata has them, as
-        :attr:`KwicLine.citation` writes it: ``كتاب، باب، 1/23``."""
-        return _citation(
-            self.source, self.title, self.metadata.get("volume"), self.metadata.get("page")
-        )
+        """The short citation (:attr:`Citation.short`) as text: book (the source
+        where the metadata names none), title, and volume/page where the
+        metadata has them: ``كتاب، باب، 1/23``."""
+        return self.cite.short
 
     def __repr__(self) -> str:
         return (
@@ -90,8 +205,24 @@ class Passage:
         return _html_block("archive-passage", head + body)
 
 
-#: The fields of a hit written by default (with the passage's metadata keys).
-HIT_FIELDS = ("id", "title", "source", "score", "snippet", "highlights")
+#: The fields of a hit written by default (with the passage's metadata keys):
+#: the citation as text in its two styles; the JSON formats add ``highlights``
+#: and ``cite``, the citation's parts (:data:`JSON_ONLY_FIELDS`).
+HIT_FIELDS = (
+    "id",
+    "title",
+    "source",
+    "score",
+    "snippet",
+    "citation",
+    "citation_full",
+    "highlights",
+    "cite",
+)
+
+#: The default fields of a hit that only JSON and JSON Lines write (a list and
+#: a dict, which a CSV cell would hold as JSON text).
+JSON_ONLY_FIELDS = ("highlights", "cite")
 
 
 def dataframe(rows: list[dict[str, Any]]) -> Any:
@@ -146,8 +277,10 @@ class Hit:
 
     def to_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A flat dict of the hit: id, title, source, score, rank, snippet,
-        highlights, text, caption, citations and each metadata key as
-        ``meta.KEY``; ``fields`` chooses and orders them.
+        citation (:attr:`Citation.short`), citation_full (:attr:`Citation.full`),
+        cite (the citation's parts, :meth:`Citation.to_dict`), highlights, text,
+        caption, citations and each metadata key as ``meta.KEY``; ``fields``
+        chooses and orders them.
 
         Raises:
             ArchiveError: a field that no hit has.
@@ -164,6 +297,9 @@ class Hit:
             "text": lambda: p.text,
             "caption": lambda: p.caption,
             "citations": lambda: list(p.citations),
+            "citation": lambda: self.cite.short,
+            "citation_full": lambda: self.cite.full,
+            "cite": lambda: self.cite.to_dict(),
         }
         if fields is None:
             fields = [*HIT_FIELDS, *(f"meta.{key}" for key in p.metadata)]
@@ -199,8 +335,13 @@ class Hit:
         return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
     @property
+    def cite(self) -> Citation:
+        """The passage's :class:`Citation` (:attr:`Passage.cite`)."""
+        return self.passage.cite
+
+    @property
     def citation(self) -> str:
-        """The passage's citation (:attr:`Passage.citation`)."""
+        """The passage's short citation as text (:attr:`Passage.citation`)."""
         return self.passage.citation
 
     def excerpt_spans(self, width: int = 200) -> tuple[Span, tuple[Span, ...]]:
@@ -293,6 +434,26 @@ def _word_end(text: str, i: int) -> int:
     return i
 
 
+@attrs.frozen
+class Group:
+    """The hits of one group of a search ``group_by`` a key (``source`` or
+    ``meta:KEY``): its value, how many passages of it match, and its best hits."""
+
+    key: str
+    value: Any
+    total: int
+    hits: tuple[Hit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The group as JSON: its value, total and the ids of its hits in order."""
+        return {
+            "key": self.key,
+            "value": self.value,
+            "total": self.total,
+            "hits": [h.passage.id for h in self.hits],
+        }
+
+
 @attrs.frozen(kw_only=True)
 class SearchResults:
     """One page of results for a query.
@@ -310,12 +471,26 @@ class SearchResults:
     exact: bool = False
     match: str = "all"
     hint: str | None = None
+    #: "Did you mean": for a search that found nothing or very little, the query
+    #: with its misspelt words replaced by the nearest words of the texts, as
+    #: they write them (:mod:`archive.query.suggest`), likeliest first.
+    suggestions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    #: For each key of ``facets=``: its values with their matching passages
+    #: over the whole result set, most first (ties in value order).
+    facets: Mapping[str, tuple[tuple[str, int], ...]] = attrs.field(factory=dict)
+    #: With ``group_by=``: this page's groups, ranked by their best hit; the
+    #: ``hits`` are then the hits of every group, group after group.
+    groups: tuple[Group, ...] = ()
+    #: The ``group_by`` key of a grouped search, else None.
+    grouped: str | None = None
 
     @property
     def pages(self) -> int:
-        """How many pages of ``limit`` hits the total makes."""
+        """How many pages of ``limit`` hits (of a grouped search: groups) there are."""
         if not self.limit:
             return 1
+        if self.grouped is not None:
+            return max(1, math.ceil(len(self.facets.get(self.grouped, ())) / self.limit))
         return max(1, math.ceil(self.total / self.limit))
 
     @property
@@ -334,6 +509,13 @@ class SearchResults:
             "page": self.page,
             "pages": self.pages,
             "hits": [h.to_dict() for h in self.hits],
+            **(
+                {"facets": {k: [list(v) for v in vs] for k, vs in self.facets.items()}}
+                if self.facets
+                else {}
+            ),
+            **({"groups": [g.to_dict() for g in self.groups]} if self.groups else {}),
+            **({"suggestions": list(self.suggestions)} if self.suggestions else {}),
         }
 
     def to_dicts(self, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -356,9 +538,10 @@ class SearchResults:
     def __repr__(self) -> str:
         shown = ", ".join(repr(_short(h.passage.id, 24)) for h in self.hits[:5])
         more = f", … {len(self.hits) - 5} more" if len(self.hits) > 5 else ""
+        mean = f", suggestions={list(self.suggestions)!r}" if self.suggestions else ""
         return (
             f"SearchResults(query={_short(self.query)!r}, total={self.total}, "
-            f"page={self.page} of {self.pages}, hits=[{shown}{more}])"
+            f"page={self.page} of {self.pages}, hits=[{shown}{more}]{mean})"
         )
 
     def _repr_html_(self) -> str:
@@ -371,9 +554,72 @@ class SearchResults:
         hint = getattr(self, "hint", None)
         if hint:
             head += f"<p>{_escape(hint)}</p>"
+        if self.suggestions:
+            mean = "، ".join(f"<bdi>{_escape(s)}</bdi>" for s in self.suggestions)
+            head += f"<p>did you mean: {mean}</p>"
         first = self.hits[0].rank if self.hits else 1
         items = "".join(f"<li>{hit._html_item()}</li>" for hit in self.hits)
         return _html_block("archive-results", f'{head}<ol start="{first}">{items}</ol>')
+
+
+def _passages(value: Iterable[Passage]) -> tuple[Passage, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """A passage and its neighbours in its source (:meth:`archive.Archive.context`):
+    ``before`` and ``after`` hold the passages next to it, each in source order
+    (the order of ``sort="source"``), nearest last in ``before`` and first in
+    ``after``; fewer where the source starts or ends."""
+
+    passage: Passage
+    before: tuple[Passage, ...] = attrs.field(default=(), converter=_passages)
+    after: tuple[Passage, ...] = attrs.field(default=(), converter=_passages)
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        """Every passage in source order: ``before``, the passage, ``after``."""
+        return (*self.before, self.passage, *self.after)
+
+    def __iter__(self) -> Iterator[Passage]:
+        return iter(self.passages)
+
+    def __len__(self) -> int:
+        return len(self.before) + 1 + len(self.after)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``passage``, ``before`` and ``after``, each passage
+        as :meth:`Passage.to_dict` with its ``cite`` (:meth:`Citation.to_dict`)."""
+
+        def one(p: Passage) -> dict[str, Any]:
+            return {**p.to_dict(), "cite": p.cite.to_dict()}
+
+        return {
+            "passage": one(self.passage),
+            "before": [one(p) for p in self.before],
+            "after": [one(p) for p in self.after],
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Context(passage={_short(self.passage.id)!r}, before={len(self.before)}, "
+            f"after={len(self.after)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The passages for a notebook, in order, the passage itself set off by a rule
+        at its side; right to left, escaped, each with its citation."""
+        items = []
+        for p in self.passages:
+            style = "margin: 0.5em 0; padding-right: 0.6em"
+            if p is self.passage:
+                style += "; border-right: 3px solid currentColor"
+            body = f'<p style="white-space: pre-wrap; margin: 0.3em 0">{_escape(p.text)}</p>'
+            items.append(
+                f'<div style="{style}">{_html_head(p.title, p.citation, p.id)}{body}</div>'
+            )
+        return _html_block("archive-context", "".join(items))
 
 
 @attrs.frozen(kw_only=True)
@@ -439,7 +685,8 @@ class KwicLine:
     ``left`` and ``right`` are the text around the matched word as written,
     line breaks made spaces; ``start``/``end`` locate the word in the
     passage's text. ``volume`` and ``page`` come from the passage's metadata
-    where it has them.
+    where it has them; ``cite`` is the passage's :class:`Citation` (made of
+    the line's own fields when none is given).
     """
 
     passage_id: str
@@ -452,20 +699,36 @@ class KwicLine:
     end: int
     volume: Any = None
     page: Any = None
+    cite: Citation = attrs.field(
+        default=attrs.Factory(
+            lambda line: Citation(
+                book=line.source,
+                volume=line.volume,
+                page=line.page,
+                section=line.title,
+                source=line.source,
+                passage_id=line.passage_id,
+            ),
+            takes_self=True,
+        )
+    )
 
     @property
     def citation(self) -> str:
-        """Source, title, and volume/page where known: ``كتاب، باب، 1/23``."""
-        parts = [p for p in (self.source, self.title) if p]
-        if self.volume is not None and self.page is not None:
-            parts.append(f"{self.volume}/{self.page}")
-        elif self.page is not None:
-            parts.append(f"p. {self.page}")
-        return "، ".join(parts)
+        """The short citation as text (:attr:`Citation.short`): ``كتاب، باب، 1/23``."""
+        return self.cite.short
 
     def to_dict(self) -> dict[str, Any]:
-        """A flat JSON-ready dict, the citation included."""
-        return {**attrs.asdict(self), "citation": self.citation}
+        """A JSON-ready dict: the line's fields, ``cite`` (the citation's parts,
+        :meth:`Citation.to_dict`), ``citation`` and ``citation_full`` (its short
+        and full styles as text)."""
+        out = attrs.asdict(self, filter=lambda a, _: a.name != "cite")
+        return {
+            **out,
+            "cite": self.cite.to_dict(),
+            "citation": self.cite.short,
+            "citation_full": self.cite.full,
+        }
 
     def _repr_html_(self) -> str:
         """The line for a notebook (see :class:`Concordance` for many)."""
@@ -637,15 +900,6 @@ def _marked(text: str, spans: Iterable[Span]) -> str:
         last = end
     out.append(_escape(text[last:]))
     return "".join(out)
-
-
-def _citation(source: str, title: str, volume: Any, page: Any) -> str:
-    parts = [p for p in (source, title) if p]
-    if volume is not None and page is not None:
-        parts.append(f"{volume}/{page}")
-    elif page is not None:
-        parts.append(f"p. {page}")
-    return "، ".join(parts)
 
 
 def _html_head(title: str, citation: str, passage_id: str) -> str:

@@ -725,3 +725,49 @@ def test_cli_on_a_sharded_folder(
     assert "has 2 shards, not 3" in capsys.readouterr().err
     assert main(["search", "لينين", "--index", str(tmp_path / "one"), "--scheduler", address]) == 1
     assert "not sharded" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_every_worker_killed_at_once_still_answers(
+    own_client: Any, small: tuple[Archive, ShardedArchive, list[str]]
+) -> None:
+    """The next search gives what one index gives, or, if no worker came back,
+    a ClusterError at the archive's timeout: never a search that hangs. (The
+    nannies start new workers, unless a restart took longer than Dask's
+    lost-worker timeout, when LocalCluster closes the nanny for good.)"""
+    client = own_client
+    single, built, _ = small
+    sharded = ShardedArchive(built.path, client=client, create=False, timeout=60)
+    expected = single.search("الله", limit=20)
+    assert_same(expected, sharded.search("الله", limit=20))
+    for pid in _worker_pids(client).values():
+        os.kill(pid, signal.SIGKILL)  # each worker process, not their group
+    started = time.monotonic()
+    try:
+        found = sharded.search("الله", limit=20)
+    except ClusterError as exc:  # no worker came back: the error, at the timeout
+        message = str(exc)
+        found = None
+    if found is None:
+        assert "did not answer within 60s" in message
+    else:
+        assert_same(expected, found)
+    assert time.monotonic() - started < 60 + 30
+
+
+def test_no_worker_at_all_is_a_prompt_cluster_error(
+    small: tuple[Archive, ShardedArchive, list[str]],
+) -> None:
+    """With no worker to run them, the shard tasks never start: the call ends at
+    the archive's timeout with a ClusterError that says what to check."""
+    distributed = pytest.importorskip("distributed")
+    _, built, _ = small
+    with (
+        distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=":0") as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        sharded = ShardedArchive(built.path, client=client, create=False, timeout=3)
+        started = time.monotonic()
+        with pytest.raises(ClusterError, match="did not answer within 3s"):
+            sharded.search("الله")
+        assert time.monotonic() - started < 30

@@ -361,3 +361,14 @@ def test_a_bad_query_shows_the_librarys_message(page: Page, server: str) -> None
     message = page.js("document.getElementById('status').textContent")
     assert "never closed" in message
     assert page.js("document.getElementById('status').classList.contains('error')") is True
+
+
+def test_did_you_mean_links_run_the_suggested_search(page: Page, server: str) -> None:
+    page.open(server + "/?" + urllib.parse.urlencode({"q": "الكتاث"}))  # ث for ب
+    assert page.js("document.getElementById('suggestions').hidden") is False
+    links = page.js("[...document.querySelectorAll('#suggestion-links a')].map(a => a.textContent)")
+    assert links[0] == "الكتاب"
+    page.click("#suggestion-links a")
+    assert url_params(page) == {"q": "الكتاب"}
+    assert page.js("document.querySelectorAll('#hits li').length") == 10
+    assert page.js("document.getElementById('suggestions').hidden") is True

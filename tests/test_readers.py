@@ -339,7 +339,9 @@ def test_openiti_sections_pages_and_milestones(tmp_path: Path) -> None:
     assert fourth.metadata["milestone"] == 2
     assert first.metadata["bk"] == "كتاب الفتنة"
     assert "authinf" not in first.metadata  # too long to copy into every passage
-    assert first.metadata["book"] == path.name
+    assert first.metadata["book"] == "كتاب الفتنة"  # the header's title (bk)
+    assert first.metadata["vers_uri"] == path.name
+    assert (first.metadata["died_ah"], first.metadata["author_uri"]) == (200, "SayfIbnCumar")
 
 
 def test_openiti_without_header_names_the_file(tmp_path: Path) -> None:

@@ -179,7 +179,7 @@ def test_cli_search_formats(books_index: Path, capsys: pytest.CaptureFixture[str
     rows = list(
         csv.reader(io.StringIO(run(capsys, "search", "قال", "--index", ix, "--format", "csv")))
     )
-    assert rows[0] == ["id", "title", "source", "score", "snippet"]
+    assert rows[0] == ["id", "title", "source", "score", "snippet", "citation", "citation_full"]
     assert len(rows) == 4
     tsv = run(capsys, "search", "قال", "--index", ix, "--format", "tsv", "--fields", "id,meta.page")
     assert tsv.splitlines()[0] == "id\tmeta.page"

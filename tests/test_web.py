@@ -189,7 +189,13 @@ def test_results_are_json_never_html(client: TestClient) -> None:
 def test_passage_by_id(client: TestClient, index: Path) -> None:
     passage = Archive(index, create=False).get("a1")
     got = client.get("/api/passages/a1").json()
-    assert got == {**passage.to_dict(), "citation": "كتاب أ، باب العلم، 1/3"}
+    assert got == {
+        **passage.to_dict(),
+        "citation": "كتاب أ، باب العلم، 1/3",
+        "citation_full": "كتاب أ، باب العلم، vol. 1, p. 3",
+        "cite": passage.cite.to_dict(),
+    }
+    assert (got["cite"]["book"], got["cite"]["volume"], got["cite"]["page"]) == ("كتاب أ", 1, 3)
 
 
 def test_passage_with_a_slash_in_its_id_escapes_as_text(client: TestClient) -> None:
@@ -200,7 +206,7 @@ def test_passage_with_a_slash_in_its_id_escapes_as_text(client: TestClient) -> N
     assert response.headers["content-type"] == "application/json"
 
 
-def test_passage_neighbours_in_ingest_order_within_the_source(client: TestClient) -> None:
+def test_passage_neighbours_in_source_order_within_the_source(client: TestClient) -> None:
     got = client.get("/api/passages/a2", params={"context": 1}).json()
     assert [p["id"] for p in got["previous"]] == ["a1"]
     assert [p["id"] for p in got["next"]] == ["a3"]
@@ -260,7 +266,7 @@ def test_export_streams_every_hit(client: TestClient, index: Path) -> None:
     assert [json.loads(line) for line in response.text.splitlines()] == expected
     csv_text = client.get("/api/export", params={"q": COMMON, "format": "csv"}).text
     rows = csv_text.splitlines()
-    assert rows[0] == "id,title,source,score,snippet"
+    assert rows[0] == "id,title,source,score,snippet,citation,citation_full"
     assert len(rows) == 1 + len(expected)
     tsv = client.get("/api/export", params={"q": "خطر", "format": "tsv", "fields": "id,title"})
     assert tsv.text == f"id\ttitle\nb/1\t{XSS_TITLE}\n"
@@ -357,6 +363,10 @@ SAMPLES = {
     "context": "1",
     "view": "kwic",
     "passage": "a1",
+    "facet": "source",
+    "group_by": "source",
+    "per_group": "2",
+    "strict": "alef_maqsura",
 }
 
 

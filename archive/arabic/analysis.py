@@ -21,6 +21,7 @@ import attrs
 
 from archive.arabic.clitics import light_stem, strip_clitics, strip_preposition
 from archive.arabic.fold import DEFAULT, Profile, fold_table, nfc
+from archive.arabic.roots import root
 from archive.arabic.tokens import TOKEN_PATTERN
 from archive.arabic.uthmani import plain_spellings
 from archive.arabic.vocalisation import fold_exact, skeleton
@@ -30,7 +31,9 @@ ANALYSIS_VERSION = 3
 
 #: The modes of :class:`Analyzer`; see there.
 SEARCH, SURFACE, STEM, LIGHT, EXACT = "search", "surface", "stem", "light", "exact"
-MODES = (SEARCH, SURFACE, STEM, LIGHT, EXACT)
+#: The root of each word (:func:`archive.arabic.roots.root`), in an index with roots.
+ROOT = "root"
+MODES = (SEARCH, SURFACE, STEM, LIGHT, EXACT, ROOT)
 
 #: The weight (Whoosh token boost, stored in the posting) of a stem that a
 #: SURFACE field holds at the position of its word, against the word as
@@ -107,6 +110,9 @@ def analyze_weighted(word: str, mode: str, profile: Profile, query: bool = False
     >>> analyze_weighted("بالكتاب", SURFACE, DEFAULT)
     ((('بالكتاب', 1.0), ('كتاب', 0.3333333333333333)),)
     """
+    if mode == ROOT:
+        found = root(word)
+        return (((found, 1.0),),) if found else ()
     if mode == EXACT:
         written = fold_exact(word)
         bare = skeleton(written)

@@ -32,6 +32,11 @@ TATWEEL = "\u0640"  # ـ (kashida), a stretching stroke with no meaning
 FEH = "\u0641"  # ف
 BEH = "\u0628"  # ب
 LAM = "\u0644"  # ل
+# The other letters of the root extractor's affixes (archive.arabic.roots).
+TEH = "\u062a"  # ت
+SEEN = "\u0633"  # س
+MEEM = "\u0645"  # م
+NOON = "\u0646"  # ن
 
 #: Small letters of Uthmani spelling that stand for a letter plain spelling
 #: writes out: the superscript alef of ٱلۡعَٰلَمِينَ (plain العالمين), the small

@@ -151,7 +151,7 @@ def _is_presentation(char: str) -> bool:
     return any(first <= code <= last for first, last in PRESENTATION_RANGES)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, getstate_setstate=False)
 class Profile:
     """A folding profile: which of the contested folds the search fold makes.
 
@@ -167,6 +167,18 @@ class Profile:
     alef_maqsura: bool = True
     #: Arabic-Indic and Persian digits -> ASCII (:func:`fold_digits`).
     digits: bool = True
+    #: Not a fold: the index also holds each word's root (:mod:`archive.arabic.roots`)
+    #: in a field of its own, for ``root:`` queries.
+    roots: bool = False
+
+    def __getstate__(self) -> dict[str, bool]:
+        return self.to_dict()
+
+    def __setstate__(self, state: Mapping[str, bool]) -> None:
+        """A profile pickled before an option existed (in an index's schema) takes
+        that option's default."""
+        for option in attrs.fields(Profile):
+            object.__setattr__(self, option.name, state.get(option.name, option.default))
 
     def to_dict(self) -> dict[str, bool]:
         """The options as a JSON-ready dict."""

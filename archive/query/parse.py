@@ -14,7 +14,9 @@ well-formed query gives the tree Whoosh gave it, with Whoosh's groupings:
   group of one child is that child;
 * ``field:word``, ``field:"a phrase"``, ``field:'a literal word'``,
   ``field:(a group)`` (its words without a field of their own take it);
-* ``word*`` is a prefix, ``"a phrase"~N`` a phrase of slop ``N`` (1 without),
+* ``word*`` is a prefix, ``*word``, ``wo*rd`` and ``*or*`` are wildcards
+  (:class:`~archive.query.syntax.Wildcard`; a run of ``*`` is one ``*``),
+  ``"a phrase"~N`` a phrase of slop ``N`` (1 without),
   ``'literal words'`` one word, spaces and all;
 * ``^N`` boosts the word, phrase or group it follows, with no space between.
   A group's boost goes to the words inside it.
@@ -30,7 +32,8 @@ Where Whoosh silently searched for something else, or for nothing, the parser
 raises :class:`~archive.errors.QueryError` saying what is wrong: an operator
 with nothing on one side, an unclosed ``(`` or ``"``, a stray ``)``, empty
 ``()`` or ``""``, ``field: word`` or a field the archive does not know,
-wildcards other than at the end of a word, ``word~`` (fuzzy), ``NOT NOT``,
+a wildcard word of fewer than :data:`MIN_WILDCARD_LETTERS` letters besides its
+``*`` (``*``, ``*ك``), ``word~`` (fuzzy), ``NOT NOT``,
 ranges (``[a TO b]``), ``*:*``, ``REQUIRE``, a boost after a space, nesting
 deeper than :data:`MAX_GROUP_DEPTH` groups.
 
@@ -52,10 +55,14 @@ import string
 import attrs
 
 from archive.errors import QueryError
-from archive.query.syntax import And, AndMaybe, AndNot, Node, Not, Or, Phrase, Word
+from archive.query.syntax import And, AndMaybe, AndNot, Node, Not, Or, Phrase, Wildcard, Word
 
 #: The fields a query may name by default.
 DEFAULT_FIELDS = ("title", "caption", "text")
+
+#: The fewest letters a word with a ``*`` other than at its end must have
+#: (``*كتاب``; ``*`` alone would stand for every word of the index).
+MIN_WILDCARD_LETTERS = 2
 
 #: How deep parentheses may nest.
 MAX_GROUP_DEPTH = 50
@@ -127,7 +134,7 @@ def _error(message: str, text: str) -> QueryError:
 
 @attrs.define
 class _Token:
-    """One piece of the query: ``kind`` is ``word``, ``phrase``, ``field`` (a
+    """One piece of the query: ``kind`` is ``word``, ``wildcard``, ``phrase``, ``field`` (a
     field name before a group), ``open``, ``close`` or ``op`` (``text`` is the
     operator)."""
 
@@ -294,15 +301,21 @@ class _Lexer:
             raise self.error(
                 f"fuzzy terms (word~ or word~2) are not supported: remove the ~ from {word!r}"
             )
-        star = word.find("*")
-        if star >= 0:
-            if star == len(word) - 1 and star > 0:
+        kind = "word"
+        if "*" in word:
+            while "**" in word:  # a run of stars is one star
+                word = word.replace("**", "*")
+            letters = len(word) - word.count("*")
+            if word.endswith("*") and word.count("*") == 1 and letters >= 1:
                 word, prefix = word[:-1], True
-            else:
+            elif letters < MIN_WILDCARD_LETTERS:
                 raise self.error(
-                    f"wildcards are only supported at the end of a word (word*), not in {word!r}"
+                    f"the wildcard {text[i:j]!r} has fewer than {MIN_WILDCARD_LETTERS} letters "
+                    "besides its *: write more of the word"
                 )
-        token = _Token("word", i, word, field, prefix=prefix)
+            else:
+                kind = "wildcard"
+        token = _Token(kind, i, word, field, prefix=prefix)
         self.out.append(token)
         return self._boost(j, token)
 
@@ -561,6 +574,8 @@ class _Parser:
         node: Node
         if token.kind == "word":
             node = Word(token.text, own, token.prefix, token.boost)
+        elif token.kind == "wildcard":
+            node = Wildcard(token.text, own, token.boost)
         else:
             node = Phrase(token.text, own, token.slop, token.boost)
         return _Operand(node, "term" if own is None else "other", token.boost, 1)
@@ -616,7 +631,7 @@ def _boosted(node: Node, factor: float) -> Node:
     """``node`` with the boost of every word and phrase it scores by multiplied
     by ``factor`` (not inside a ``NOT`` or the negative side of ``ANDNOT``,
     which score nothing)."""
-    if isinstance(node, (Word, Phrase)):
+    if isinstance(node, (Word, Wildcard, Phrase)):
         return attrs.evolve(node, boost=node.boost * factor)
     if isinstance(node, (And, Or)):
         return _join(type(node), [_boosted(c, factor) for c in node.children])

@@ -14,6 +14,11 @@ word over the fields of its match mode, each field with its weight:
 * ``exact=True``: the word as written in ``title_exact``, ``caption_exact`` and
   ``text_exact``, with the weights of ``match="all"``.
 
+A wildcard word (``*كتاب``, ``ك*ب``) is not analyzed but folded, piece by
+piece, and looked for whole in ``title``, ``caption`` and ``text`` (whose terms
+include the stems) with their weights, or in exact mode in the exact fields;
+never in the light-stem fields.
+
 A term that an OR holds twice (a stem that is also the word as written) is
 kept once with the summed weight: BM25 is linear in the weight, so the score is
 the same and the term is looked up once.
@@ -35,10 +40,11 @@ from archive.arabic.analysis import (
     Analyzer,
     analyze_word,
 )
+from archive.arabic.roots import root_key
 from archive.errors import QueryError
 from archive.query import syntax
 from archive.query import tree as t
-from archive.query.parse import parse
+from archive.query.parse import MIN_WILDCARD_LETTERS, parse
 
 #: How much a match in each field weighs against a match in the body.
 FIELD_BOOSTS = {"title": 2.0, "caption": 0.5, "text": 1.0}
@@ -54,11 +60,27 @@ STEM_WEIGHT = 0.5
 #: title as much as the body.
 ANY_BOOSTS = {"title": 1.0, "caption": 0.5, "text": 1.0, "title_stem": 2.0, "text_stem": 2.0}
 
+#: In ``match="any"``, each two neighbouring words of a query of plain words are
+#: also looked for side by side in the body (a phrase of the two, question words
+#: and particles kept), at this weight; the pairs add to the score of the
+#: passages the words find and find none of their own. Since the body holds the
+#: stems of its words as terms (at a third of a word's weight), the words alone
+#: rank a short verse with the words' clitic forms above the verse that holds
+#: them as written; the pairs rank a run of the query's words first
+#: (``benchmarks/quran.py``; ``benchmarks/quality.py`` for the weight).
+PAIR_WEIGHT = 0.2
+
+#: The most neighbouring pairs looked for, the first ones of the query.
+MAX_PAIRS = 24
+
 #: The ways of combining the words of a query.
 MATCH_MODES = ("all", "any")
 
 #: The fields a query may name (``title:word``).
 QUERY_FIELDS = ("title", "caption", "text")
+
+#: The field of the words' roots, named in a query (``root:كتب``) of an index with roots.
+ROOT_FIELD = "root"
 
 #: The field that exact mode searches in place of each text field.
 EXACT_FIELDS = {name: f"{name}_exact" for name in QUERY_FIELDS}
@@ -139,10 +161,47 @@ class Planner:
             root = self._plan(text, exact, "all")  # every word was a question word
         if root is None:
             raise QueryError("the query has no searchable word", text)
+        if match == "any" and not exact:
+            root = self._pairs(text, root)
         return Plan(text=text, exact=exact, match=match, root=merge_duplicates(root))
 
+    def _pairs(self, text: str, root: t.Node) -> t.Node:
+        """``root`` with the neighbouring pairs of a query of plain words as an
+        optional part (:data:`PAIR_WEIGHT`); ``root`` alone for other queries."""
+        try:
+            node = parse(text, default="or", fields=QUERY_FIELDS)
+        except QueryError:  # a field of this index that pairs do not look in
+            return root
+        children = node.children if isinstance(node, syntax.Or) else (node,)
+        words = [
+            c.text
+            for c in children
+            if isinstance(c, syntax.Word) and c.field is None and not c.prefix and c.boost == 1.0
+        ]
+        if len(words) < 2 or len(words) != len(children):
+            return root
+        field = Field("text", SEARCH, PAIR_WEIGHT)
+        pairs = (
+            self._positional(f"{words[i]} {words[i + 1]}", field, prefix=False)
+            for i in range(min(len(words) - 1, MAX_PAIRS))
+        )
+        kept = tuple(p for p in pairs if isinstance(p, t.Phrase))
+        if not kept:
+            return root
+        return t.AndMaybe(root, kept[0] if len(kept) == 1 else t.Or(kept))
+
     def _plan(self, text: str, exact: bool, match: str) -> t.Node | None:
-        node = parse(text, default="and" if match == "all" else "or", fields=QUERY_FIELDS)
+        fields = (*QUERY_FIELDS, ROOT_FIELD) if self.profile.roots else QUERY_FIELDS
+        try:
+            node = parse(text, default="and" if match == "all" else "or", fields=fields)
+        except QueryError as exc:
+            if not self.profile.roots and f"{ROOT_FIELD}:" in text and "unknown field" in str(exc):
+                raise QueryError(
+                    "root: needs an index built with roots (archive ingest --roots into a "
+                    "new index, or Archive(path, profile=Profile(roots=True)))",
+                    text,
+                ) from None
+            raise
         check_words(node, text)
         drop = self._drop if match == "any" else frozenset()
         return t.normalize(self._node(node, self._fields[exact, match], exact, drop))
@@ -150,11 +209,15 @@ class Planner:
     def _node(
         self, node: syntax.Node, fields: tuple[Field, ...], exact: bool, drop: frozenset[str]
     ) -> t.Node | None:
+        if isinstance(node, syntax.Wildcard):
+            return self._wildcard(node, fields, exact)
         if isinstance(node, (syntax.Word, syntax.Phrase)):
             if node.field is None:
                 parts = [self._leaf(node, f, drop) for f in fields]
                 kept = tuple(p for p in parts if p is not None)
                 return t.Or(kept, node.boost) if kept else None
+            if node.field == ROOT_FIELD:
+                return self._root(node)
             name = EXACT_FIELDS[node.field] if exact else node.field
             mode = EXACT if exact else SEARCH
             return self._leaf(node, Field(name, mode, node.boost), drop)
@@ -179,10 +242,59 @@ class Planner:
             return t.AndMaybe(required, optional)
         raise AssertionError(f"unknown syntax node {node!r}")
 
+    def _wildcard(
+        self, node: syntax.Wildcard, fields: tuple[Field, ...], exact: bool
+    ) -> t.Node | None:
+        """A wildcard word in the surface fields (their stems are terms of the same
+        fields), or in exact mode the exact fields, its letters folded as the
+        index folds them (in an exact field, to the skeleton)."""
+        pieces = node.text.split("*")
+        if exact:
+            folded = [arabic.skeleton(arabic.fold_exact(piece)) for piece in pieces]
+        else:
+            folded = [arabic.fold(piece, self.profile) for piece in pieces]
+        pattern = "*".join(folded)
+        written = "" if node.field is None else node.field + ":"
+        written += node.text
+        if any(char.isspace() for char in pattern):
+            raise QueryError(f"the wildcard {written!r} stands for more than one word", written)
+        if len(pattern) - pattern.count("*") < MIN_WILDCARD_LETTERS:
+            raise QueryError(
+                f"the wildcard {written!r} has fewer than {MIN_WILDCARD_LETTERS} letters "
+                "besides its * once folded (marks and tatweel are not letters): "
+                "write more of the word",
+                written,
+            )
+        if node.field is not None:
+            name = EXACT_FIELDS[node.field] if exact else node.field
+            return t.Wildcard(name, pattern, node.boost, written)
+        kept = tuple(
+            t.Wildcard(f.name, pattern, f.boost, written)
+            for f in fields
+            if f.mode in (SEARCH, EXACT)
+        )
+        return t.Or(kept, node.boost) if kept else None
+
+    def _root(self, node: syntax.Word | syntax.Phrase) -> t.Node:
+        """``root:كتب``: the passages with a word of that root (:mod:`archive.arabic.roots`).
+
+        Raises:
+            QueryError: a phrase or prefix, or text that cannot be a root.
+        """
+        if isinstance(node, syntax.Phrase) or node.prefix:
+            raise QueryError("root: takes one root, not a phrase or a prefix", node.text)
+        return t.Term(ROOT_FIELD, root_key(node.text), node.boost)
+
     def _leaf(
         self, node: syntax.Word | syntax.Phrase, field: Field, drop: frozenset[str]
     ) -> t.Node | None:
         if isinstance(node, syntax.Phrase):
+            if "*" in node.text:
+                raise QueryError(
+                    "wildcards (*) are not supported inside a phrase: "
+                    f'search for the words side by side instead of "{node.text}"',
+                    node.text,
+                )
             return self._positional(node.text, field, prefix=False, slop=node.slop)
         if drop and arabic.fold(node.text, self.profile) in drop:
             return None
@@ -281,7 +393,7 @@ def check_words(node: syntax.Node, text: str) -> None:
                     f"a phrase of {words} words; the limit is {MAX_PHRASE_WORDS}", text[:80] + "…"
                 )
             total += words
-        elif isinstance(item, syntax.Word):
+        elif isinstance(item, (syntax.Word, syntax.Wildcard)):
             total += 1
         elif isinstance(item, (syntax.And, syntax.Or)):
             stack.extend(item.children)

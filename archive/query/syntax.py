@@ -9,6 +9,8 @@ Leaves:
 
 * :class:`Word`: a word (``word``, ``title:word``, ``'a literal word'``), or
   with ``prefix`` every word that starts with it (``word*``);
+* :class:`Wildcard`: every word that a pattern with ``*`` matches whole
+  (``*كتاب``, ``ك*ب``, ``*تاب*``);
 * :class:`Phrase`: words at consecutive positions (``"a phrase"``), up to
   ``slop`` positions apart (``"a phrase"~3``).
 
@@ -35,6 +37,17 @@ class Word:
     text: str
     field: str | None = None
     prefix: bool = False
+    boost: float = 1.0
+
+
+@attrs.frozen(cache_hash=True)
+class Wildcard:
+    """Every word that ``text`` matches whole, ``*`` standing for any letters
+    (or none): ``*كتاب`` (ending in كتاب), ``ك*ب``, ``*تاب*``. A ``*`` only at
+    the end is a :class:`Word` with ``prefix``."""
+
+    text: str
+    field: str | None = None
     boost: float = 1.0
 
 
@@ -88,4 +101,4 @@ class AndMaybe:
 
 
 #: Any node of the syntax tree.
-Node: TypeAlias = Word | Phrase | And | Or | Not | AndNot | AndMaybe
+Node: TypeAlias = Word | Wildcard | Phrase | And | Or | Not | AndNot | AndMaybe

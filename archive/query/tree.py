@@ -14,6 +14,9 @@ analyzed terms, never raw text:
 * :class:`Vocalised`: an exact-mode word; the terms of an exact field whose
   skeleton is the word's skeleton and whose marks include the marks the word
   writes (:func:`archive.arabic.marks_fit`).
+* :class:`Wildcard`: every term (in an exact field: every skeleton) that a
+  pattern of folded letters and ``*`` matches whole (``*كتاب``, ``ك*ب``); at
+  most :data:`MAX_EXPANSION` terms (:func:`wildcard_match`).
 
 Branches: :class:`And`, :class:`Or`, :class:`Not` (inside an ``And``: without),
 :class:`AndNot`, :class:`AndMaybe`, and :class:`Phrase`, the words of one field
@@ -25,9 +28,18 @@ Every node carries a ``boost``: a factor on the score of what it matches.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 
 import attrs
+
+#: The most terms of the index one prefix, exact-mode word or wildcard may
+#: stand for in one field; past it the engines raise ``QueryError``.
+MAX_EXPANSION = 10_000
+
+#: The most terms of one field a wildcard may read to find its matches (a
+#: pattern that starts with ``*`` reads the whole vocabulary of the field).
+MAX_SCAN = 1_000_000
 
 
 @attrs.frozen
@@ -59,6 +71,75 @@ class Vocalised:
     field: str
     text: str
     boost: float = 1.0
+
+
+@attrs.frozen
+class Wildcard:
+    """Every term of ``field`` that ``pattern`` matches whole: folded letters and
+    ``*`` (any letters, or none), as in ``*كتاب`` or ``ك*ب``. In an exact field
+    (``*_exact``) the pattern is matched against the skeleton of each term.
+
+    ``word`` is the word as the query wrote it, for error messages.
+    """
+
+    field: str
+    pattern: str
+    boost: float = 1.0
+    word: str = attrs.field(default="", eq=False)
+
+    @property
+    def head(self) -> str:
+        """The letters before the first ``*``: every match starts with them."""
+        return self.pattern.split("*", 1)[0]
+
+
+def too_many_matched(word: str) -> str:
+    """The message of a wildcard that matches more than :data:`MAX_EXPANSION` terms."""
+    return (
+        f"the wildcard {word!r} stands for more than {MAX_EXPANSION:,} words of the "
+        "index: make it longer (more letters around the *)"
+    )
+
+
+def too_many_read(word: str) -> str:
+    """The message of a wildcard whose terms would take reading more than
+    :data:`MAX_SCAN` terms of a field."""
+    return (
+        f"the wildcard {word!r} would read more than {MAX_SCAN:,} words of the index "
+        "to find its matches: start it with a letter or two (ك*ب rather than *ب)"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def wildcard_match(pattern: str) -> Callable[[str], bool]:
+    """The test of a whole term against a wildcard pattern (``*`` for any
+    letters, or none), in time linear in the term: the letters before the first
+    ``*`` must start it, those after the last end it, and the pieces between
+    stand in order between them (the leftmost place of each is as good as any).
+
+    >>> wildcard_match("*كتاب")("والكتاب")
+    True
+    >>> wildcard_match("ك*ب")("كتابة"), wildcard_match("ك*ب")("كتاب")
+    (False, True)
+    """
+    if "*" not in pattern:
+        return pattern.__eq__
+    pieces = pattern.split("*")
+    head, middle, tail = pieces[0], tuple(p for p in pieces[1:-1] if p), pieces[-1]
+    least = len(head) + len(tail) + sum(map(len, middle))
+
+    def matches(term: str) -> bool:
+        if len(term) < least or not term.startswith(head) or not term.endswith(tail):
+            return False
+        place, end = len(head), len(term) - len(tail)
+        for piece in middle:
+            found = term.find(piece, place, end)
+            if found < 0:
+                return False
+            place = found + len(piece)
+        return True
+
+    return matches
 
 
 @attrs.frozen
@@ -112,10 +193,10 @@ class AndMaybe:
     boost: float = 1.0
 
 
-Leaf = Term | Prefix | Vocalised
-Node = Term | Prefix | Vocalised | Phrase | And | Or | Not | AndNot | AndMaybe
+Leaf = Term | Prefix | Vocalised | Wildcard
+Node = Term | Prefix | Vocalised | Wildcard | Phrase | And | Or | Not | AndNot | AndMaybe
 
-LEAVES = (Term, Prefix, Vocalised)
+LEAVES = (Term, Prefix, Vocalised, Wildcard)
 
 
 def children(node: Node) -> tuple[Node, ...]:

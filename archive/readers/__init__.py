@@ -37,12 +37,13 @@ READERS: dict[str, Reader] = {
 
 
 def reader_for(file: Path) -> Reader | None:
-    """The reader of a file: by its suffix, or OpenITI's by its name (its URI ends
-    with a language code and a number: ``...Shamela0007536-ara1``)."""
-    reader = READERS.get(file.suffix.lower())
-    if reader is None and openiti.NAME.search(file.name):
+    """The reader of a file: OpenITI's by its name (its URI ends with a language
+    code and a number: ``...Shamela0007536-ara1``, ``...-ara1.mARkdown``; checked
+    first, so that the ``.mARkdown`` suffix is not read as Markdown), or by its
+    suffix."""
+    if openiti.NAME.search(file.name):
         return openiti.read
-    return reader
+    return READERS.get(file.suffix.lower())
 
 
 _KINDS = {

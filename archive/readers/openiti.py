@@ -13,11 +13,12 @@ heading do not rank every paragraph under it above the paragraphs that hold
 them); its title is empty. Its metadata holds ``section`` (the headings from
 the top, joined by `` / ``), ``level``, ``volume`` and ``page`` (integers: the
 page where the passage's text stands, that is the page whose end marker comes
-first after its start), ``milestone``, ``book`` (the file's name, OpenITI's URI)
-and the book's short ``#META#`` values (``#META# key :: value``; longer ones are
-left out of every passage, and so are the placeholders ``NODATA`` and
-``NOTGIVEN``). The markers are taken out of the text; hemistichs are kept apart
-by `` … ``.
+first after its start), ``milestone``, the book's short ``#META#`` values
+(``#META# key :: value``; longer ones are left out of every passage, and so are
+the placeholders ``NODATA`` and ``NOTGIVEN``), and what the book's URI and
+header say of it (:func:`describe`): ``died_ah`` (an int), ``author``,
+``author_uri``, ``book``, ``book_uri`` and ``vers_uri``. The markers are taken
+out of the text; hemistichs are kept apart by `` … ``.
 
 The OpenITI ``.yml`` files beside the text are read too, if present: the
 version's (``<file name>.yml``) and the book's (``<author>.<book>.yml``). They
@@ -55,6 +56,26 @@ PLACEHOLDERS = ("NODATA", "NOTGIVEN")
 #: File names of OpenITI texts: the URI ends with a language code and a number.
 NAME = re.compile(r"-[a-z]{3}\d+(\.(mARkdown|completed|inProgress))?$")
 
+#: The status suffix a version's file name may end with.
+STATUS = re.compile(r"\.(mARkdown|completed|inProgress)$")
+
+#: An OpenITI URI: the author's death year (AH, four digits), the author's name
+#: and the book's, transliterated; then the version (``0255Jahiz.Hayawan.Shamela0001234-ara1``).
+URI = re.compile(
+    r"^(?P<died>\d{4})(?P<author>[^.\d][^.]*)\.(?P<book>[^.]+)(?:\.(?P<version>[^.]+))?$"
+)
+
+#: The header keys that give the book's title, the first given wins: OpenITI's
+#: own header, then Shamela's (``bk``, then ``الكتاب``), then the book's yml.
+TITLE_KEYS = ("020.BookTITLE", "bk", "\u0627\u0644\u0643\u062a\u0627\u0628", "book_titlea_ar")
+
+#: The header keys that give the author's name, the first given wins.
+AUTHOR_KEYS = ("010.AuthorNAME", "auth")
+
+#: The note of the death year that Shamela puts after an author's name:
+#: `` (المتوفى: 200هـ)`` (al-mutawaffā, "who died"), dropped from ``author``.
+DIED_NOTE = re.compile(r"\s*\(\u0627\u0644\u0645\u062a\u0648\u0641[\u0649\u064a]\s*:?[^)]*\)\s*$")
+
 
 class _Paragraph:
     def __init__(self, line: int, title: str, section: list[str]) -> None:
@@ -79,7 +100,8 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
     Raises:
         InputError: the file does not start with the OpenITI header.
     """
-    book: dict[str, Any] = {"book": path.name}
+    book: dict[str, Any] = {}
+    described: list[bool] = []  # whether ``book`` holds what describe() adds
     section: list[str] = []
     pending: list[_Paragraph] = []  # paragraphs whose page marker is still to come
     current: _Paragraph | None = None
@@ -93,6 +115,9 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
         while pending and (
             final or (pending[0].page is not None and pending[0].milestone is not None)
         ):
+            if not described:  # the header is read: what it says of the book
+                book.update(describe(path.name, book))
+                described.append(True)
             yield _passage(pending.pop(0), origin, book)
 
     for number, line in lines(path, options.encoding, options.on_bytes):
@@ -147,6 +172,39 @@ def read(path: Path, origin: str, options: ReadOptions) -> Iterator[tuple[int, P
         raise InputError(f"not an OpenITI text: no {MAGIC} header", path, 1)
     finish(current)
     yield from ready(final=True)
+
+
+def describe(name: str, header: dict[str, Any]) -> dict[str, Any]:
+    """What a version's file name (its URI) and its header (``#META#`` and yml
+    values) say of the book: ``died_ah`` (an int: ``0255`` is 255), ``author``
+    (the header's name of the author, its death-year note dropped, else the
+    URI's transliterated name), ``author_uri`` (the URI's name), ``book`` (the
+    header's title, else the URI's book part, else the file name), ``book_uri``
+    and ``vers_uri``. A value the header already gives (``book_uri`` from the
+    yml) is kept as it is.
+
+    >>> describe("0255Jahiz.Hayawan.Shamela0001234-ara1.mARkdown", {})["died_ah"]
+    255
+    >>> sorted(describe("0255Jahiz.Hayawan.Shamela0001234-ara1", {"bk": "الحيوان"}).items())
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('author', 'Jahiz'), ('author_uri', 'Jahiz'), ('book', 'الحيوان'),
+     ('book_uri', '0255Jahiz.Hayawan'), ('died_ah', 255),
+     ('vers_uri', '0255Jahiz.Hayawan.Shamela0001234-ara1')]
+    """
+    uri = STATUS.sub("", name)
+    match = URI.match(uri)
+    title = next((str(header[k]) for k in TITLE_KEYS if header.get(k)), "")
+    author = next((DIED_NOTE.sub("", str(header[k])) for k in AUTHOR_KEYS if header.get(k)), "")
+    out: dict[str, Any] = {}
+    if match is not None:
+        out["died_ah"] = int(match.group("died"))
+        out["author_uri"] = match.group("author")
+        out["book_uri"] = f"{match.group('died')}{match.group('author')}.{match.group('book')}"
+        if match.group("version"):
+            out["vers_uri"] = uri
+    out["author"] = author or out.get("author_uri", "")
+    out["book"] = title or (match.group("book") if match is not None else uri)
+    return {key: value for key, value in out.items() if value != "" and key not in header}
 
 
 def _keep(book: dict[str, Any], key: str, value: str) -> None:

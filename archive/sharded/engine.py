@@ -40,6 +40,7 @@ from archive.errors import (
     ShardUnavailableError,
 )
 from archive.models import IngestProgress, IngestReport, Passage
+from archive.query.highlight import Matcher
 from archive.sharded import tasks
 from archive.sharded.layout import (
     PENDING_FILE,
@@ -217,14 +218,15 @@ class ShardedEngine:
     def submit(self, fn: Callable[..., Any], shard: int, *args: Any) -> Any:
         """Run ``fn(shard folder, shard, *args)`` as a task, preferably on the
         shard's worker."""
+        workers = self._worker_for(shard)  # None: no worker yet, any will do
         return self._client.submit(
             fn,
             str(shard_path(self.path, shard)),
             shard,
             *args,
             pure=False,
-            workers=self._worker_for(shard),
-            allow_other_workers=True,
+            workers=workers,
+            allow_other_workers=workers is not None,
         )
 
     def gather(self, futures: dict[int, Any], reads: bool = True) -> dict[int, Any]:
@@ -336,7 +338,7 @@ class ShardedEngine:
         from archive.readers import find_files
 
         started = time.perf_counter()
-        files, _ = find_files(source)  # a missing path is an InputError here
+        files, _ = find_files(source, options.exclude)  # a missing path: an InputError
         total = sum(_size(file) for file, _ in files)
         (self.path / PENDING_FILE).write_text(
             json.dumps({"input": str(source.resolve()), "started": time.time()}) + "\n",
@@ -451,6 +453,17 @@ class ShardedSnapshot:
             found |= info["sources"]
         return frozenset(found)
 
+    def terms(
+        self, field: str, prefix: str = "", limit: int | None = None
+    ) -> list[tuple[str, int]]:
+        """The shards' terms merged, their counts summed: the first ``limit`` of
+        each shard hold the first ``limit`` of all."""
+        counts: dict[str, int] = {}
+        for part in self._engine.each(tasks.task_terms, field, prefix, limit).values():
+            for term, count in part:
+                counts[term] = counts.get(term, 0) + count
+        return sorted(counts.items())[:limit]
+
     def search(self, request: Request, stats: Any = None) -> Ranking:
         keyed = attrs.evolve(request, keyed=True)
         with_passages = request.limit is not None
@@ -468,10 +481,18 @@ class ShardedSnapshot:
         self,
         request: Request,
         by: str | None,
-        locate: Callable[[str], tuple[tuple[int, int], ...]],
+        locate: Matcher,
         stats: Any = None,
     ) -> dict[Any, tuple[int, int]]:
         return merge_tallies(self._engine.each(tasks.task_tally, request, by, locate).values())
+
+    def facets(self, request: Request, keys: Sequence[str]) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {key: {} for key in keys}
+        for part in self._engine.each(tasks.task_facets, request, list(keys)).values():
+            for key, counts in part.items():
+                for value, n in counts.items():
+                    out[key][value] = out[key].get(value, 0) + n
+        return out
 
     def statistics(self, request: Request) -> Any:
         return tasks.task_total(list(self._engine.each(tasks.task_stats, request).values()))
@@ -480,10 +501,16 @@ class ShardedSnapshot:
         return True  # every task reads its shard's last commit
 
     def record(self, passage_id: str) -> Record | None:
-        raise ArchiveError("a sharded archive is ingested by its shards")
+        """The record of the passage, from the shard it is routed to."""
+        shard = stable_shard(passage_id, self._engine.shards)
+        future = self._engine.submit(tasks.task_record, shard, passage_id)
+        return self._engine.gather({shard: future}).get(shard)
 
     def records(self, file: str) -> list[Record]:
-        raise ArchiveError("a sharded archive is ingested by its shards")
+        """The records of a file's passages, from every shard (for reading in
+        context: ingests run on the shards themselves)."""
+        parts = self._engine.each(tasks.task_records, file)
+        return [record for shard in sorted(parts) for record in parts[shard]]
 
     def held(self, file: str) -> int:
         raise ArchiveError("a sharded archive is ingested by its shards")

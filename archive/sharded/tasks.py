@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import collections
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from archive.engine import Engine, IngestOptions, Request, SnapshotPool
+from archive.engine import Engine, IngestOptions, Record, Request, SnapshotPool
 from archive.engines import open_engine, recorded_engine
 from archive.errors import ClusterError, IndexFormatError, IndexNotFoundError, ShardUnavailableError
 from archive.models import IngestReport, Passage
+from archive.query.highlight import Matcher
 from archive.sharded.layout import stable_shard
 
 #: The name of the worker plugin that owns a worker's open shards.
@@ -169,11 +169,39 @@ def task_tally(
     shard: int,
     request: Request,
     by: str | None,
-    locate: Callable[[str], tuple[tuple[int, int], ...]],
+    locate: Matcher,
 ) -> dict[Any, tuple[int, int]]:
     """Passages and occurrences of the shard's hits, grouped as ``Archive.count``."""
     with _cache().snapshots(path, shard).use() as snapshot:
         return snapshot.tally(request, by, locate)
+
+
+def task_terms(
+    path: str, shard: int, field: str, prefix: str, limit: int | None
+) -> list[tuple[str, int]]:
+    """The shard's terms of ``field`` that start with ``prefix``, with their counts."""
+    with _cache().snapshots(path, shard).use() as snapshot:
+        return snapshot.terms(field, prefix, limit)
+
+
+def task_record(path: str, shard: int, passage_id: str) -> Record | None:
+    """What the shard keeps of a passage to ingest it again (its file and line)."""
+    with _cache().snapshots(path, shard).use() as snapshot:
+        return snapshot.record(passage_id)
+
+
+def task_records(path: str, shard: int, file: str) -> list[Record]:
+    """The records of the shard's passages read from ``file``."""
+    with _cache().snapshots(path, shard).use() as snapshot:
+        return snapshot.records(file)
+
+
+def task_facets(
+    path: str, shard: int, request: Request, keys: list[str]
+) -> dict[str, dict[str, int]]:
+    """The shard's facet counts of the request's hits."""
+    with _cache().snapshots(path, shard).use() as snapshot:
+        return snapshot.facets(request, keys)
 
 
 def task_info(path: str, shard: int) -> dict[str, Any]:

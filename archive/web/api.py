@@ -51,14 +51,22 @@ from archive.errors import (
     PassageNotFoundError,
     QueryError,
 )
-from archive.models import HIT_FIELDS, Hit, IngestReport, SearchResults, table_cell
+from archive.models import (
+    HIT_FIELDS,
+    JSON_ONLY_FIELDS,
+    Hit,
+    IngestReport,
+    Passage,
+    SearchResults,
+    table_cell,
+)
+from archive.query.filters import condition
 from archive.web.limits import (
     DEFAULT_KWIC_LIMIT,
     DEFAULT_TIMEOUT,
     MAX_CONTEXT,
     MAX_KWIC_LIMIT,
     MAX_LIMIT,
-    MAX_NEIGHBOUR_PASSAGES,
     MAX_PAGE,
     MAX_PARAMETER_CHARS,
     MAX_UPLOAD,
@@ -82,8 +90,6 @@ T = TypeVar("T")
 DEFAULT_THREADS = 8
 #: Hits written per chunk of an export.
 EXPORT_CHUNK = 200
-#: Seconds the order of a source's passages is kept before it is read again.
-NEIGHBOURS_MAX_AGE = 60.0
 #: The suffixes an upload to ``/api/ingest`` may have (the readers' formats).
 UPLOAD_SUFFIXES = (".jsonl", ".csv", ".tsv", ".txt", ".md")
 
@@ -140,79 +146,6 @@ class Slots:
         return True
 
 
-class Neighbours:
-    """The passages before and after a passage in its source, in index order (the
-    order of ingest; a passage updated later moves to the end of its source), for
-    "read in context".
-
-    The library has no call for it, so the order is read by iterating the archive
-    (about 20 µs a passage) and kept. A passage not in the kept order (new since)
-    has it read again before the answer; when the archive's passage or source
-    count has changed, or the order is older than :data:`NEIGHBOURS_MAX_AGE`
-    seconds, it is read again in the background while the kept one answers. An
-    archive of more than :data:`~archive.web.limits.MAX_NEIGHBOUR_PASSAGES`
-    passages lists none.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()  # guards the fields below
-        self._reading = threading.Lock()  # one reader of the order at a time
-        self._key: object = None
-        self._read_at = 0.0
-        self._refreshing = False
-        self._order: dict[str, list[str]] = {}
-        self._place: dict[str, tuple[str, int]] = {}
-
-    def around(self, arc: Archive, passage_id: str, n: int) -> tuple[list[str], list[str]] | None:
-        """The ids of up to ``n`` passages before and after, or None if too many."""
-        stats = arc.stats()
-        if stats.get("passages", 0) > MAX_NEIGHBOUR_PASSAGES:
-            return None
-        key = (stats.get("passages"), stats.get("sources"))
-        with self._lock:
-            known = passage_id in self._place
-            stale = self._key != key or time.monotonic() - self._read_at > NEIGHBOURS_MAX_AGE
-            refresh = known and stale and not self._refreshing
-            if refresh:
-                self._refreshing = True
-        if not known:
-            self._read(arc, key, passage_id)
-        elif refresh:
-            threading.Thread(target=self._refresh, args=(arc, key), daemon=True).start()
-        with self._lock:
-            found = self._place.get(passage_id)
-            if found is None:
-                return [], []
-            ids = self._order[found[0]]
-            at = found[1]
-            return ids[max(0, at - n) : at], ids[at + 1 : at + 1 + n]
-
-    def _refresh(self, arc: Archive, key: object) -> None:
-        try:
-            self._read(arc, key, None)
-        except ArchiveError:
-            pass  # the index went away meanwhile: the next request reads it again
-        finally:
-            with self._lock:
-                self._refreshing = False
-
-    def _read(self, arc: Archive, key: object, wanted: str | None) -> None:
-        with self._reading:
-            if wanted is not None:
-                with self._lock:
-                    if wanted in self._place:
-                        return  # read by another thread meanwhile
-            order: dict[str, list[str]] = {}
-            place: dict[str, tuple[str, int]] = {}
-            for passage in arc:
-                ids = order.setdefault(passage.source, [])
-                place[passage.id] = (passage.source, len(ids))
-                ids.append(passage.id)
-            with self._lock:
-                self._key, self._read_at = key, time.monotonic()
-                self._order, self._place = order, place
-
-
 class Service:
     """What the endpoints share: the archive (opened on first use, so that an
     index made after the server started is found), the worker threads, the
@@ -237,7 +170,6 @@ class Service:
         self.uploads = uploads
         self.max_upload = max_upload
         self.slots = Slots(2 * threads)
-        self.neighbours = Neighbours()
         self._opening = threading.Lock()
         self._ingesting = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -410,7 +342,7 @@ class Params:
             if name not in allowed:
                 taken = ", ".join(sorted(allowed)) or "none"
                 raise self.error(f"unknown parameter {name!r}; this endpoint takes: {taken}")
-            if name != "where" and len(self._params.getlist(name)) > 1:
+            if name not in ("where", "facet") and len(self._params.getlist(name)) > 1:
                 raise self.error(f"the parameter {name} is given more than once")
 
     def error(self, message: str) -> ArchiveError:
@@ -434,6 +366,16 @@ class Params:
         if value is None or not low <= value <= high:
             raise self.error(f"{name} must be an integer from {low} to {high:,}, not {raw!r}")
         return value
+
+    def texts(self, name: str, most: int = 10) -> list[str]:
+        """Every value of a repeatable parameter, at most ``most``."""
+        values = self._params.getlist(name)
+        if len(values) > most:
+            raise self.error(f"at most {most} {name} parameters, not {len(values)}")
+        for value in values:
+            if len(value) > MAX_PARAMETER_CHARS:
+                raise self.error(f"a {name} parameter is longer than {MAX_PARAMETER_CHARS:,}")
+        return list(values)
 
     def flag(self, name: str) -> bool:
         raw = self._params.get(name, "").strip().lower()
@@ -465,13 +407,16 @@ class Params:
         conditions = self._params.getlist("where")
         if len(conditions) > MAX_WHERE:
             raise self.error(f"at most {MAX_WHERE} where conditions, not {len(conditions)}")
-        where: dict[str, str] = {}
-        for condition in conditions:
-            key, sep, value = condition.partition("=")
-            if not sep or not key:
-                raise self.error(f"where must be KEY=VALUE, not {condition!r}")
-            if len(condition) > MAX_PARAMETER_CHARS:
+        where: dict[str, Any] = {}
+        for text in conditions:
+            if len(text) > MAX_PARAMETER_CHARS:
                 raise self.error(f"a where condition is longer than {MAX_PARAMETER_CHARS:,}")
+            try:
+                key, value = condition(text)
+            except QueryError:
+                raise self.error(
+                    f"where must be KEY=VALUE or KEY=LOW..HIGH, not {text!r}"
+                ) from None
             where[key] = value
         return {
             "exact": self.flag("exact"),
@@ -497,6 +442,7 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         exact=results.exact,
         match=results.match,
         hint=getattr(results, "hint", None),  # advice when a question found nothing
+        suggestions=list(results.suggestions),  # did you mean (archive.query.suggest)
         hits=[hit_json(hit) for hit in results.hits],
     )
     return data
@@ -522,15 +468,20 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def _brief(arc: Archive, ids: list[str]) -> list[dict[str, str]]:
-    out = []
-    for passage_id in ids:
-        try:
-            passage = arc.get(passage_id)
-        except PassageNotFoundError:  # deleted since the order was read
-            continue
-        out.append({"id": passage.id, "title": passage.title, "citation": passage.citation})
-    return out
+def passage_json(passage: Passage) -> dict[str, Any]:
+    """:meth:`Passage.to_dict`, its citation in both styles as text (``citation``,
+    ``citation_full``) and its parts as data (``cite``, :meth:`Citation.to_dict`)."""
+    cite = passage.cite
+    return {
+        **passage.to_dict(),
+        "citation": cite.short,
+        "citation_full": cite.full,
+        "cite": cite.to_dict(),
+    }
+
+
+def _brief(passages: tuple[Passage, ...]) -> list[dict[str, str]]:
+    return [{"id": p.id, "title": p.title, "citation": p.citation} for p in passages]
 
 
 def _close(iterator: Iterator[Any]) -> None:
@@ -583,9 +534,25 @@ async def search(request: Request) -> Response:
     limit = p.integer("limit", 10, 1, MAX_LIMIT)
     page = p.integer("page", 1, 1, MAX_PAGE)
     options, sort = p.filters(), p.sort()
+    facets = tuple(p.texts("facet"))
+    group_by = p.text("group_by")
+    per_group = p.integer("per_group", 3, 1, 100)
+    strict = p.text("strict") or ""
 
     def job(arc: Archive) -> dict[str, Any]:
-        return results_json(arc.search(q, limit=limit, page=page, sort=sort, **options))
+        return results_json(
+            arc.search(
+                q,
+                limit=limit,
+                page=page,
+                sort=sort,
+                facets=facets,
+                group_by=group_by,
+                per_group=per_group,
+                strict=strict,
+                **options,
+            )
+        )
 
     return JSONResponse(await _service(request).run(job))
 
@@ -596,13 +563,14 @@ async def passage(request: Request) -> Response:
     context = Params(request, "/api/passages/{passage_id}").integer("context", 0, 0, MAX_CONTEXT)
 
     def job(arc: Archive) -> dict[str, Any]:
-        found = arc.get(passage_id)
-        data = {**found.to_dict(), "citation": found.citation}
-        if context:
-            around = service.neighbours.around(arc, found.id, context)
-            data["previous"] = None if around is None else _brief(arc, around[0])
-            data["next"] = None if around is None else _brief(arc, around[1])
-        return data
+        if not context:
+            return passage_json(arc.get(passage_id))
+        around = arc.context(passage_id, before=context, after=context)
+        return {
+            **passage_json(around.passage),
+            "previous": _brief(around.before),
+            "next": _brief(around.after),
+        }
 
     return JSONResponse(await service.run(job))
 
@@ -659,7 +627,7 @@ async def export(request: Request) -> Response:
     names = (
         [name.strip() for name in fields.split(",") if name.strip()]
         if fields
-        else [f for f in HIT_FIELDS if f != "highlights" or fmt == "jsonl"]
+        else [f for f in HIT_FIELDS if fmt == "jsonl" or f not in JSON_ONLY_FIELDS]
     )
     options, sort = p.filters(), p.sort()
 

@@ -14,7 +14,8 @@ MAX_KWIC_LIMIT = 1000
 DEFAULT_KWIC_LIMIT = 100
 #: Characters of context on each side of a concordance line.
 MAX_WIDTH = 500
-#: Neighbours on each side ``/api/passages/{id}?context=N`` may list.
+#: Neighbours on each side ``/api/passages/{id}?context=N`` may list
+#: (``Archive.context``, which allows up to ``archive.core.MAX_CONTEXT``).
 MAX_CONTEXT = 10
 #: Bytes an upload to ``/api/ingest`` may hold.
 MAX_UPLOAD = 16 * 1024 * 1024
@@ -22,6 +23,3 @@ MAX_UPLOAD = 16 * 1024 * 1024
 MAX_PARAMETER_CHARS = 1000
 #: ``where`` conditions one request may give.
 MAX_WHERE = 20
-#: Passages beyond which ``/api/passages/{id}?context=N`` lists no neighbours
-#: (listing them reads every passage once a commit, about 20 µs a passage).
-MAX_NEIGHBOUR_PASSAGES = 200_000

@@ -60,6 +60,26 @@ _SORT = _param(
     {"type": "string", "default": "score"},
 )
 _PAGE = _param("page", "The page to show.", _integer(1, MAX_PAGE, 1))
+_FACET = _param(
+    "facet",
+    "source or meta:KEY: count the hits by that key's values (in facets); repeatable.",
+    {"type": "array", "items": {"type": "string"}},
+    style="form",
+    explode=True,
+)
+_GROUP_BY = _param(
+    "group_by",
+    "source or meta:KEY: the hits grouped by that key, groups ranked by their best hit "
+    "(limit groups a page; in groups).",
+    {"type": "string"},
+)
+_STRICT = _param(
+    "strict",
+    "Letters kept apart for this search, comma-separated: alef_maqsura, ta_marbuta, "
+    "hamza_seats (or with -).",
+    {"type": "string"},
+)
+_PER_GROUP = _param("per_group", "Hits of each group with group_by.", _integer(1, 100, 3))
 _FILTERS = [_EXACT, _MATCH, _SOURCE, _WHERE]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -141,13 +161,18 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                 _PAGE,
                 *_FILTERS,
                 _SORT,
+                _FACET,
+                _GROUP_BY,
+                _PER_GROUP,
+                _STRICT,
             ],
             "responses": {**_ok("The results.", _ref("SearchResults")), **_errors(400, 503)},
         }
     },
     "/api/passages/{passage_id}": {
         "get": {
-            "summary": "One passage by its id (Archive.get), with its neighbours.",
+            "summary": "One passage by its id (Archive.get), with its neighbours "
+            "(Archive.context).",
             "parameters": [
                 {
                     "name": "passage_id",
@@ -157,8 +182,8 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                 },
                 _param(
                     "context",
-                    "How many passages before and after it in its source to list "
-                    "(previous and next).",
+                    "How many passages before and after it in its source, in source "
+                    "order, to list (previous and next).",
                     _integer(0, MAX_CONTEXT, 0),
                 ),
             ],
@@ -213,7 +238,8 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                 _param(
                     "fields",
                     "The fields, comma-separated: id, title, source, score, rank, snippet, "
-                    "highlights, text, caption, citations, meta.KEY.",
+                    "citation, citation_full, cite, highlights, text, caption, citations, "
+                    "meta.KEY.",
                     {"type": "string"},
                 ),
                 *_FILTERS,
@@ -287,6 +313,8 @@ SCHEMAS: dict[str, Any] = {
             "snippet": _STRING,
             "highlights": _SPANS,
             "citation": _STRING,
+            "citation_full": _STRING,
+            "cite": _ref("Citation"),
             "excerpt": {
                 "type": "object",
                 "properties": {
@@ -314,14 +342,32 @@ SCHEMAS: dict[str, Any] = {
                 "type": ["string", "null"],
                 "description": "Advice when a question found nothing with match=all.",
             },
+            "suggestions": {
+                "type": "array",
+                "items": _STRING,
+                "description": "Did you mean: the query with its misspelt words replaced "
+                "by the nearest words of the texts, as written there (empty unless the "
+                "search found fewer than 3 passages).",
+            },
             "hits": {"type": "array", "items": _ref("Hit")},
+            "facets": {
+                "type": "object",
+                "description": "With facet: for each key, [value, passages] pairs, most first.",
+                "additionalProperties": {"type": "array", "items": {"type": "array"}},
+            },
+            "groups": {
+                "type": "array",
+                "description": "With group_by: the page's groups (key, value, total, "
+                "the ids of their hits), ranked by their best hit.",
+                "items": {"type": "object"},
+            },
         },
     },
     "Passage": {
         "type": "object",
-        "description": "Passage.to_dict() and its citation; with context, the ids, "
-        "titles and citations of its neighbours (null when the archive is too large "
-        "for the web app to list them).",
+        "description": "Passage.to_dict() and its citation (short and full as text, "
+        "the parts in cite); with context, the ids, titles and short citations of "
+        "its neighbours in source order (Archive.context).",
         "properties": {
             "id": _STRING,
             "title": _STRING,
@@ -331,8 +377,28 @@ SCHEMAS: dict[str, Any] = {
             "citations": {"type": "array", "items": _STRING},
             "metadata": {"type": "object"},
             "citation": _STRING,
-            "previous": {"type": ["array", "null"], "items": {"type": "object"}},
-            "next": {"type": ["array", "null"], "items": {"type": "object"}},
+            "citation_full": _STRING,
+            "cite": _ref("Citation"),
+            "previous": {"type": "array", "items": {"type": "object"}},
+            "next": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Citation": {
+        "type": "object",
+        "description": "Citation.to_dict(): where a passage stands, as data, and its "
+        "short and full styles.",
+        "properties": {
+            "book": _STRING,
+            "author": _STRING,
+            "died_ah": {"type": ["integer", "null"]},
+            "volume": {},
+            "page": {},
+            "section": _STRING,
+            "headings": _STRING,
+            "source": _STRING,
+            "passage_id": _STRING,
+            "short": _STRING,
+            "full": _STRING,
         },
     },
     "Concordance": {

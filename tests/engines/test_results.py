@@ -318,7 +318,8 @@ def test_kwic_lines(arc: Any, query: str, options: dict[str, Any], width: int) -
             rest = right[len(line.right) :]
             assert not rest[:1] or not unicodedata.combining(rest[0])
             assert (line.volume, line.page) == (p.metadata.get("volume"), p.metadata.get("page"))
-            for part in (p.source, p.title):
+            assert line.cite == p.cite  # the passage's citation: its book, else its source
+            for part in (p.metadata.get("book") or p.source, p.title):
                 assert part in line.citation
             if line.volume is not None and line.page is not None:
                 assert f"{line.volume}/{line.page}" in line.citation

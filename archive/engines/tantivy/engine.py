@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
 import tantivy
 
 from archive import ingest
@@ -18,6 +17,7 @@ from archive.engines.record import folder_bytes
 from archive.engines.tantivy import search, store
 from archive.engines.tantivy.search import Stats
 from archive.models import IngestProgress, IngestReport, Passage
+from archive.query.highlight import Matcher
 
 
 def _passage(doc: tantivy.Document) -> Passage:
@@ -141,6 +141,22 @@ class TantivySnapshot:
     def sources(self) -> frozenset[str]:
         return frozenset(term for term, _ in self._searcher.terms_with_prefix("source", ""))
 
+    def terms(
+        self, field: str, prefix: str = "", limit: int | None = None
+    ) -> list[tuple[str, int]]:
+        """Tantivy lists a prefix's terms most frequent first, and keeps the stems
+        of a field's words as marked terms: the terms are put in order here, a
+        stem's count added to its word's (an upper bound where a passage holds
+        both)."""
+        if field not in store.TERM_FIELDS:
+            return []
+        counts: dict[str, int] = {}
+        for mark in ("", store.STEM_MARK):
+            for term, count in self._searcher.terms_with_prefix(field, mark + prefix):
+                word = term[len(mark) :]
+                counts[word] = counts.get(word, 0) + int(count)
+        return sorted(counts.items())[:limit]
+
     def search(self, request: Request, stats: Any = None) -> Ranking:
         return search.search(self._schema, self._searcher, request, stats)
 
@@ -148,10 +164,14 @@ class TantivySnapshot:
         self,
         request: Request,
         by: str | None,
-        locate: Callable[[str], tuple[tuple[int, int], ...]],
+        locate: Matcher,
         stats: Any = None,
     ) -> dict[Any, tuple[int, int]]:
-        return tally_hits(self, self.search(attrs.evolve(request, limit=None)), by, locate)
+        # Neither ranked nor keyed: each passage is loaded once, for its text.
+        return tally_hits(self, search.matching(self._schema, self._searcher, request), by, locate)
+
+    def facets(self, request: Request, keys: Sequence[str]) -> dict[str, dict[str, int]]:
+        return search.facets(self._schema, self._searcher, request, keys)
 
     def statistics(self, request: Request) -> Stats:
         return search.statistics(self._schema, self._searcher, request)

@@ -4,8 +4,8 @@ drops the ``*`` of ``abc*``), filters, and the archive's one order of hits.
 
 Each leaf becomes the terms it stands for: a term of a surface field also as its
 marked stem (:data:`~archive.engines.tantivy.store.STEM_MARK`, at a third of the
-weight), a prefix or an exact-mode word as the words of the index it matches
-(looked up with ``terms_with_prefix``, each scored with BM25 as the Whoosh
+weight), a prefix, an exact-mode word or a wildcard as the words of the index
+it matches (looked up with ``terms_with_prefix``, each scored with BM25 as the Whoosh
 engine scores them), a phrase as a phrase query over the alternatives at each
 position. Scores are Tantivy's BM25 per field with the planner's weights.
 """
@@ -26,11 +26,18 @@ from archive.engine import FIELDS, Ranked, Ranking, Request
 from archive.engines.tantivy.store import MARKED_WEIGHT, STEM_MARK
 from archive.errors import QueryError
 from archive.query import tree as t
-from archive.query.filters import Filters
+from archive.query.filters import (
+    MAX_FACET_VALUES,
+    Filters,
+    facet_field,
+    facet_value,
+    in_range,
+)
 from archive.query.ranking import hit_key, tie_score
 
-#: The most words of the index one prefix or exact-mode word may stand for.
-MAX_EXPANSION = 10_000
+#: The most words of the index one prefix, exact-mode word or wildcard may
+#: stand for (engine-neutral: the Whoosh engine bounds wildcards with it too).
+MAX_EXPANSION = t.MAX_EXPANSION
 
 _SURFACE = frozenset(name for name, (_, mode) in FIELDS.items() if mode == "surface")
 
@@ -134,8 +141,40 @@ class Compiler:
             )
         return [term for term, _ in found if keep(term)]
 
+    def _wildcard(self, leaf: t.Wildcard) -> list[str]:
+        """The terms of the field that a wildcard matches whole: in a surface field
+        its words and its marked stems, a stem and the word spelled the same
+        counted once against :data:`MAX_EXPANSION` (the Whoosh engine keeps them
+        as one term); in an exact field, the terms whose skeleton matches.
+
+        Raises:
+            QueryError: more than :data:`MAX_EXPANSION` words match, or more than
+                :data:`~archive.query.tree.MAX_SCAN` terms would be read.
+        """
+        matches = t.wildcard_match(leaf.pattern)
+        word = leaf.word or leaf.pattern
+        marks = ("", STEM_MARK) if leaf.field in _SURFACE else ("",)
+        found: list[str] = []
+        distinct: set[str] = set()
+        for mark in marks:
+            listed = self.searcher.terms_with_prefix(
+                leaf.field, mark + leaf.head, limit=t.MAX_SCAN + 1
+            )
+            if len(listed) > t.MAX_SCAN:
+                raise QueryError(t.too_many_read(word), word)
+            for term, _ in listed:
+                text = term[len(mark) :].split(EXACT_SEPARATOR, 1)[0]
+                if matches(text):
+                    found.append(term)
+                    distinct.add(term[len(mark) :])
+            if len(distinct) > MAX_EXPANSION:
+                raise QueryError(t.too_many_matched(word), word)
+        return sorted(found)
+
     def _words(self, leaf: t.Leaf) -> list[str]:
-        """Every term of the index a prefix or exact-mode leaf stands for."""
+        """Every term of the index a prefix, exact-mode or wildcard leaf stands for."""
+        if isinstance(leaf, t.Wildcard):
+            return self._wildcard(leaf)
         if isinstance(leaf, t.Prefix):
             words = self._expand(leaf.field, leaf.text, lambda term: True)
             if leaf.field in _SURFACE:
@@ -150,7 +189,7 @@ class Compiler:
             return self._expand(leaf.field, arabic.skeleton(written) + EXACT_SEPARATOR, fits)
         return [leaf.text]
 
-    def _expanded(self, leaf: t.Prefix | t.Vocalised) -> tantivy.Query:
+    def _expanded(self, leaf: t.Prefix | t.Vocalised | t.Wildcard) -> tantivy.Query:
         words = self._words(leaf)
         if not words:
             return tantivy.Query.empty_query()
@@ -202,7 +241,7 @@ class Compiler:
     def _node(self, node: t.Node) -> tantivy.Query:
         if isinstance(node, t.Term):
             return self._term(node.field, node.text, node.boost)
-        if isinstance(node, (t.Prefix, t.Vocalised)):
+        if isinstance(node, (t.Prefix, t.Vocalised, t.Wildcard)):
             return self._expanded(node)
         if isinstance(node, t.Phrase):
             return self._phrase(node)
@@ -254,8 +293,11 @@ def _glob(pattern: str) -> str:
     return "".join(".*" if c == "*" else "." if c == "?" else _escape(c) for c in pattern)
 
 
-def with_filters(schema: tantivy.Schema, query: tantivy.Query, filters: Filters) -> tantivy.Query:
-    """``query`` restricted to the passages ``filters`` accept (scores unchanged)."""
+def with_filters(
+    schema: tantivy.Schema, searcher: tantivy.Searcher, query: tantivy.Query, filters: Filters
+) -> tantivy.Query:
+    """``query`` restricted to the passages ``filters`` accept (scores unchanged;
+    ranges take the terms of ``searcher`` in them)."""
     if not filters:
         return query
     parts = [(Occur.Must, query)]
@@ -265,6 +307,13 @@ def with_filters(schema: tantivy.Schema, query: tantivy.Query, filters: Filters)
     for term in filters.terms():
         meta = tantivy.Query.term_query(schema, "meta", term)
         parts.append((Occur.Must, tantivy.Query.const_score_query(meta, 0.0)))
+    for key, prefix, low, high in filters.range_prefixes():
+        listed = (term for term, _ in searcher.terms_with_prefix("meta", prefix))
+        kept = in_range(key, low, high, listed)
+        values = tantivy.Query.boolean_query(
+            [(Occur.Should, tantivy.Query.term_query(schema, "meta", term)) for term in kept]
+        )  # no term: matches nothing
+        parts.append((Occur.Must, tantivy.Query.const_score_query(values, 0.0)))
     return tantivy.Query.boolean_query(parts)
 
 
@@ -283,13 +332,43 @@ def statistics(schema: tantivy.Schema, searcher: tantivy.Searcher, request: Requ
     )
 
 
+def facets(
+    schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request, keys: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """For each facet key, its values' counts among the request's hits: Tantivy
+    lists a prefix's terms with their counts among the documents of a query."""
+    compiled = Compiler(schema, searcher, request.plan.text)(request.plan.root)
+    query = with_filters(schema, searcher, compiled, request.filters)
+    out: dict[str, dict[str, int]] = {}
+    for key in keys:
+        field, prefix = facet_field(key)
+        listed = searcher.terms_with_prefix(
+            field, prefix, filter_query=query, limit=MAX_FACET_VALUES + 1
+        )
+        if len(listed) > MAX_FACET_VALUES:
+            raise QueryError(f"more than {MAX_FACET_VALUES:,} values to count", key)
+        out[key] = {facet_value(prefix, term): int(n) for term, n in listed if n}
+    return out
+
+
+def matching(
+    schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request
+) -> list[tantivy.DocAddress]:
+    """The ``DocAddress`` of every passage a request matches, in no order (for
+    counting: not sorted, no stored field read)."""
+    compiled = Compiler(schema, searcher, request.plan.text)(request.plan.root)
+    query = with_filters(schema, searcher, compiled, request.filters)
+    found = searcher.search(query, max(1, searcher.num_docs), count=False).hits
+    return [address for _, address in found]
+
+
 def search(
     schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request, stats: Stats | None = None
 ) -> Ranking:
     """The hits of a request: ``DocAddress`` references, in the archive's order;
     scored with the collection's ``stats`` if given."""
     compiled = Compiler(schema, searcher, request.plan.text, stats)(request.plan.root)
-    query = with_filters(schema, compiled, request.filters)
+    query = with_filters(schema, searcher, compiled, request.filters)
     everything = max(1, searcher.num_docs)
     limit, sort = request.limit, request.sort
     if sort != "score" or limit is None or limit >= everything:

@@ -29,7 +29,7 @@ import tantivy
 from archive import arabic
 from archive.arabic.analysis import ANALYSIS_VERSION, STEM_BOOST, SURFACE, Analyzer
 from archive.arabic.tokens import TOKEN_PATTERN
-from archive.engine import FIELDS, Record
+from archive.engine import FIELDS, Record, fields_of
 from archive.engines.record import FORMAT_FILE, check_format
 from archive.errors import (
     ArchiveError,
@@ -64,10 +64,12 @@ WRITER_HEAP = 256_000_000
 WRITER_THREADS = 1
 
 #: The fields whose terms keep positions (phrases are searched in them).
-POSITIONAL = frozenset(name for name, (_, mode) in FIELDS.items() if mode != "light")
+#: The fields whose terms can be listed (:meth:`archive.engine.Snapshot.terms`).
+TERM_FIELDS = frozenset(("id", "source", "file", "meta", "root", *FIELDS))
+POSITIONAL = frozenset(name for name, (_, mode) in FIELDS.items() if mode != "light")  # not root
 
 
-def schema() -> tantivy.Schema:
+def schema(profile: arabic.Profile = arabic.DEFAULT) -> tantivy.Schema:
     """The schema: the fields of :data:`archive.engine.FIELDS` (pre-tokenized),
     ``id``, ``source``, ``file`` and ``meta`` as single terms, the passage stored
     as JSON, and ``seq``, the order of ingest."""
@@ -80,7 +82,7 @@ def schema() -> tantivy.Schema:
     builder.add_integer_field("seq", stored=True, fast=True)
     builder.add_bytes_field("digest", stored=True)
     builder.add_bytes_field("passage", stored=True)
-    for name in FIELDS:
+    for name in fields_of(profile):
         option = "position" if name in POSITIONAL else "freq"
         builder.add_text_field(name, tokenizer_name="raw", index_option=option)
     return builder.build()
@@ -129,7 +131,7 @@ def open_index(
     profile = profile or arabic.DEFAULT
     try:
         path.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(schema(), path=str(path), reuse=False)
+        index = tantivy.Index(schema(profile), path=str(path), reuse=False)
         tmp = path / (FORMAT_FILE + ".tmp")
         tmp.write_text(json.dumps(format_record(profile), indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, path / FORMAT_FILE)
@@ -212,11 +214,12 @@ class Documents:
     CACHE_SIZE = 100_000
 
     def __init__(self, profile: arabic.Profile) -> None:
-        modes = {mode for _, mode in FIELDS.values()}
+        fields = fields_of(profile)
+        modes = {mode for _, mode in fields.values()}
         self.analyzers = {mode: Analyzer(mode, profile, cache_size=0) for mode in modes}
         self._terms: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {m: {} for m in modes}
         self._fields: dict[str, list[tuple[str, str]]] = {}
-        for name, (attribute, mode) in FIELDS.items():
+        for name, (attribute, mode) in fields.items():
             self._fields.setdefault(attribute, []).append((name, mode))
 
     def _analyze(self, word: str, mode: str) -> tuple[tuple[str, ...], ...]:

@@ -7,17 +7,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import attrs
 from whoosh import scoring
 
 from archive import ingest
 from archive.arabic import Profile
-from archive.engine import FIELDS, IngestOptions, Ranking, Record, Request, tally_hits
+from archive.engine import FIELDS, ROOT_FIELDS, IngestOptions, Ranking, Record, Request
 from archive.engines.record import folder_bytes
-from archive.engines.whoosh import search, store
+from archive.engines.whoosh import counts, search, store
 from archive.engines.whoosh.search import GlobalSearcher, Stats
 from archive.models import IngestProgress, IngestReport, Passage
 from archive.query.filters import meta_terms
+from archive.query.highlight import Matcher
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -137,6 +137,20 @@ class WhooshSnapshot:
                 yield _passage(fields)
 
     @_reads
+    def terms(
+        self, field: str, prefix: str = "", limit: int | None = None
+    ) -> list[tuple[str, int]]:
+        reader = self._searcher.reader()
+        if field not in reader.schema:
+            return []
+        found: list[tuple[str, int]] = []
+        for btext, info in reader.iter_prefix(field, prefix):
+            if limit is not None and len(found) >= limit:
+                break
+            found.append((btext.decode("utf-8"), int(info.doc_frequency())))
+        return found
+
+    @_reads
     def sources(self) -> frozenset[str]:
         return frozenset(term.decode("utf-8") for term in self._searcher.lexicon("source"))
 
@@ -154,16 +168,21 @@ class WhooshSnapshot:
         self,
         request: Request,
         by: str | None,
-        locate: Callable[[str], tuple[tuple[int, int], ...]],
+        locate: Matcher,
         stats: Stats | None = None,
     ) -> dict[Any, tuple[int, int]]:
-        return tally_hits(self, self.search(attrs.evolve(request, limit=None), stats), by, locate)
+        # No ranking: the counts do not depend on scores (nor on ``stats``).
+        return counts.tally(self._searcher, request, by, locate, self.load)
+
+    @_reads
+    def facets(self, request: Request, keys: Sequence[str]) -> dict[str, dict[str, int]]:
+        return search.facets(self._searcher, request, keys)
 
     @_reads
     def statistics(self, request: Request) -> Stats:
         reader = self._searcher.reader()
         terms = search.scored_terms(search.compile_query(request.plan.root), reader)
-        fq = search.filter_query(request.filters)
+        fq = search.filter_query(request.filters, reader)
         if fq is not None:  # not scored, but Whoosh makes scorers for it all the same
             terms |= search.scored_terms(fq, reader)
         return Stats(
@@ -212,9 +231,11 @@ class WhooshWriter:
         self._writer = writer
         self._changed = False
         self._prepared = False
+        self._fields = {  # a field the schema lacks (roots) is left out
+            name: held for name, held in {**FIELDS, **ROOT_FIELDS}.items() if name in ix.schema
+        }
 
-    @staticmethod
-    def _document(passage: Passage, record: Record) -> dict[str, Any]:
+    def _document(self, passage: Passage, record: Record) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "id": passage.id,
             "source": passage.source,
@@ -224,7 +245,7 @@ class WhooshWriter:
             "passage": passage.to_dict(),
             "meta": store.META_SEPARATOR.join(meta_terms(passage.metadata)),
         }
-        for name, (attribute, _) in FIELDS.items():
+        for name, (attribute, _) in self._fields.items():
             doc[name] = getattr(passage, attribute)
         return doc
 

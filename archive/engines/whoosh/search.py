@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -21,9 +21,15 @@ from whoosh.query.terms import MultiTerm
 from archive import arabic
 from archive.arabic.analysis import EXACT_SEPARATOR
 from archive.engine import Ranked, Ranking, Request
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, QueryError
 from archive.query import tree as t
-from archive.query.filters import Filters
+from archive.query.filters import (
+    MAX_FACET_VALUES,
+    Filters,
+    facet_field,
+    facet_value,
+    in_range,
+)
 from archive.query.ranking import TIE_STEP, hit_key, tie_score
 
 
@@ -101,6 +107,79 @@ class Vocalised(_Expanded, MultiTerm):  # type: ignore[misc]  # whoosh is untype
                 yield btext
 
 
+class Wildcard(_Expanded, MultiTerm):  # type: ignore[misc]  # whoosh is untyped
+    """``*كتاب``, ``ك*ب``: the terms of a field that a wildcard pattern matches
+    whole (:class:`archive.query.tree.Wildcard`; in an exact field, their skeleton).
+
+    The terms are listed once, from the whole index (a segment's searcher asks
+    its parent), so that the bound of :data:`~archive.query.tree.MAX_EXPANSION`
+    counts the index's terms, not a segment's; each segment then scores those
+    it holds.
+    """
+
+    def __init__(self, fieldname: str, pattern: str, boost: float = 1.0, word: str = "") -> None:
+        self.fieldname = fieldname
+        self.pattern = pattern
+        self.boost = boost
+        self.word = word or pattern
+        self._listed: tuple[Any, list[bytes]] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Wildcard) and (other.fieldname, other.pattern, other.boost) == (
+            self.fieldname,
+            self.pattern,
+            self.boost,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.pattern, self.boost))
+
+    def __repr__(self) -> str:
+        return f"Wildcard({self.fieldname!r}, {self.pattern!r})"
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        self._terms(searcher.get_parent().reader())  # listed from the whole index
+        return super().matcher(searcher, context)
+
+    def _terms(self, ixreader: Any) -> list[bytes]:
+        listed = self._listed
+        if listed is None or listed[0] is not ixreader:
+            found = list(_wildcard_terms(ixreader, self.fieldname, self.pattern, self.word))
+            listed = self._listed = (ixreader, found)
+        return listed[1]
+
+    def _btexts(self, ixreader: Any) -> Iterator[bytes]:
+        listed = self._listed
+        if listed is None or listed[0] is ixreader:
+            yield from self._terms(ixreader)
+            return
+        fieldname = self.fieldname
+        for btext in listed[1]:  # a segment of the index the terms were listed from
+            if (fieldname, btext) in ixreader:
+                yield btext
+
+
+def _wildcard_terms(ixreader: Any, fieldname: str, pattern: str, word: str) -> Iterator[bytes]:
+    """The terms of ``fieldname`` that ``pattern`` matches (see :class:`Wildcard`).
+
+    Raises:
+        QueryError: more than :data:`~archive.query.tree.MAX_EXPANSION` terms
+            match, or more than :data:`~archive.query.tree.MAX_SCAN` are read.
+    """
+    matches = t.wildcard_match(pattern)
+    exact = fieldname.endswith("_exact")
+    found = 0
+    for scanned, btext in enumerate(ixreader.expand_prefix(fieldname, pattern.split("*")[0]), 1):
+        if scanned > t.MAX_SCAN:
+            raise QueryError(t.too_many_read(word), word)
+        term = btext.decode("utf-8")
+        if matches(term.split(EXACT_SEPARATOR, 1)[0] if exact else term):
+            found += 1
+            if found > t.MAX_EXPANSION:
+                raise QueryError(t.too_many_matched(word), word)
+            yield btext
+
+
 def compile_query(node: t.Node) -> query.Query:
     """The Whoosh query of an analyzed query tree (normalized as Whoosh does)."""
     return _compile(node).normalize()
@@ -113,6 +192,8 @@ def _compile(node: t.Node) -> query.Query:
         return Prefix(node.field, node.text, boost=node.boost)
     if isinstance(node, t.Vocalised):
         return Vocalised(node.field, node.text, boost=node.boost)
+    if isinstance(node, t.Wildcard):
+        return Wildcard(node.field, node.pattern, node.boost, node.word)
     if isinstance(node, t.Phrase):
         if all(type(p) is t.Term for p in node.parts):
             words = [p.text for p in node.parts if isinstance(p, t.Term)]
@@ -134,12 +215,19 @@ def _compile(node: t.Node) -> query.Query:
     return q
 
 
-def filter_query(filters: Filters) -> query.Query | None:
-    """The Whoosh filter query, or None when nothing is filtered."""
+def filter_query(filters: Filters, reader: Any) -> query.Query | None:
+    """The Whoosh filter query, or None when nothing is filtered (ranges take
+    the terms of ``reader`` in them)."""
     parts: list[query.Query] = []
     if filters.source:
         parts.append(query.Wildcard("source", filters.source))
     parts += [query.Term("meta", term) for term in filters.terms()]
+    for key, prefix, low, high in filters.range_prefixes():
+        listed = (btext.decode("utf-8") for btext in reader.expand_prefix("meta", prefix))
+        kept = in_range(key, low, high, listed)
+        parts.append(
+            query.Or([query.Term("meta", term) for term in kept]) if kept else query.NullQuery
+        )
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else query.And(parts)
@@ -163,7 +251,7 @@ def search(searcher: Any, request: Request) -> Ranking:
     else:
         # Every hit: with a filter, Whoosh counts the total of a limited search
         # without it, and other orders need every hit to sort.
-        fq = filter_query(filters)
+        fq = filter_query(filters, searcher.reader())
         results = searcher.search(q, limit=None, filter=fq)
         found = [
             (results.docnum(i), float(results.score(i))) for i in range(results.scored_length())
@@ -183,6 +271,27 @@ def search(searcher: Any, request: Request) -> Ranking:
         keyed.append(Ranked(key=key, score=score, ref=docnum))
     keyed.sort(key=lambda r: r.key)
     return Ranking(hits=tuple(keyed[:limit]), total=total)
+
+
+def facets(searcher: Any, request: Request, keys: Sequence[str]) -> dict[str, dict[str, int]]:
+    """For each facet key, its values' counts among the request's hits: the
+    postings of each value's term, intersected with the hits."""
+    q = for_searching(compile_query(request.plan.root), searcher)
+    fq = filter_query(request.filters, searcher.reader())
+    hits = set(searcher.docs_for_query(q if fq is None else query.And([q, fq])))
+    reader = searcher.reader()
+    out: dict[str, dict[str, int]] = {}
+    for key in keys:
+        field, prefix = facet_field(key)
+        counts: dict[str, int] = {}
+        for seen, btext in enumerate(reader.expand_prefix(field, prefix), 1):
+            if seen > MAX_FACET_VALUES:
+                raise QueryError(f"more than {MAX_FACET_VALUES:,} values to count", key)
+            matched = sum(1 for d in reader.postings(field, btext).all_ids() if d in hits)
+            if matched:
+                counts[facet_value(prefix, btext.decode("utf-8"))] = matched
+        out[key] = counts
+    return out
 
 
 def by_score(searcher: Any, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:

@@ -47,8 +47,8 @@ from whoosh.util import random_name as whoosh_random_name
 from whoosh.util.numeric import byte_to_length
 
 from archive import arabic
-from archive.arabic.analysis import ANALYSIS_VERSION, LIGHT, SEARCH, STEM
-from archive.engine import FIELDS
+from archive.arabic.analysis import ANALYSIS_VERSION, LIGHT, ROOT, SEARCH, STEM
+from archive.engine import fields_of
 from archive.engines.record import FORMAT_FILE, check_format, rebuild_hint
 from archive.engines.whoosh.analysis import ANALYZER_NAME, arabic_analyzer
 from archive.errors import (
@@ -323,7 +323,7 @@ def text_field(mode: str = SEARCH, profile: arabic.Profile = arabic.DEFAULT) -> 
     Light-stem fields keep no positions: phrases are searched in the surface
     and exact fields, and a field without positions costs a third less to write.
     """
-    return TEXT(analyzer=arabic_analyzer(mode, profile), phrase=mode not in (STEM, LIGHT))
+    return TEXT(analyzer=arabic_analyzer(mode, profile), phrase=mode not in (STEM, LIGHT, ROOT))
 
 
 def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
@@ -344,7 +344,7 @@ def schema(profile: arabic.Profile = arabic.DEFAULT) -> Schema:
         "digest": STORED(),
         "passage": STORED(),
     }
-    for name, (_, mode) in FIELDS.items():
+    for name, (_, mode) in fields_of(profile).items():
         fields[name] = text_field(mode, profile)
     return Schema(**fields)
 

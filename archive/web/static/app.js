@@ -119,6 +119,7 @@
 
   function clearAll() {
     $("hits").replaceChildren();
+    showSuggestions([]);
     $("kwic").tBodies[0].replaceChildren();
     $("counts").tBodies[0].replaceChildren();
     $("page-info").textContent = "";
@@ -127,6 +128,29 @@
     $("next-page").disabled = true;
     $("kwic-prev").disabled = true;
     $("kwic-next").disabled = true;
+  }
+
+  // "Did you mean": each suggested query a link that runs it (its text as text).
+  function showSuggestions(queries) {
+    const links = $("suggestion-links");
+    links.replaceChildren();
+    $("suggestions").hidden = !(queries && queries.length);
+    for (const query of queries || []) {
+      const link = element("a", query);
+      const params = apiParams();
+      params.set("q", query);
+      link.href = window.location.pathname + "?" + params.toString();
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        state.q = query;
+        state.page = 1;
+        state.passage = null;
+        fillForm();
+        run();
+      });
+      if (links.childNodes.length) links.append("، ");
+      links.append(link);
+    }
   }
 
   async function loadResults(mine) {
@@ -158,6 +182,7 @@
       item.append(snippet);
       list.append(item);
     }
+    showSuggestions(data.suggestions);
     $("page-info").textContent = "الصفحة " + number(data.page) + " من " + number(data.pages);
     $("prev-page").disabled = data.page <= 1;
     $("next-page").disabled = !data.has_next;
