@@ -60,10 +60,11 @@ STEM_WEIGHT = 0.5
 #: title as much as the body.
 ANY_BOOSTS = {"title": 1.0, "caption": 0.5, "text": 1.0, "title_stem": 2.0, "text_stem": 2.0}
 
-#: In ``match="any"``, each two neighbouring words of a query of plain words are
-#: also looked for side by side in the body (a phrase of the two, question words
-#: and particles kept), at this weight; the pairs add to the score of the
-#: passages the words find and find none of their own. Since the body holds the
+#: In ``match="any"``, each two neighbouring words of a query of plain words
+#: (question words and particles left out) are also looked for near each other
+#: in the body (a phrase of the two, with as many words between them as the
+#: query has, at most :data:`PAIR_SLOP` - 1), at this weight; the pairs add to
+#: the score of the passages the words find and find none of their own. Since the body holds the
 #: stems of its words as terms (at a third of a word's weight), the words alone
 #: rank a short verse with the words' clitic forms above the verse that holds
 #: them as written; the pairs rank a run of the query's words first
@@ -72,6 +73,9 @@ PAIR_WEIGHT = 0.2
 
 #: The most neighbouring pairs looked for, the first ones of the query.
 MAX_PAIRS = 24
+
+#: The farthest apart, in words of the query, two words of a pair may be.
+PAIR_SLOP = 3
 
 #: The ways of combining the words of a query.
 MATCH_MODES = ("all", "any")
@@ -180,10 +184,12 @@ class Planner:
         ]
         if len(words) < 2 or len(words) != len(children):
             return root
+        at = [i for i, w in enumerate(words) if arabic.fold(w, self.profile) not in self._drop]
+        near = [(at[k], at[k + 1]) for k in range(len(at) - 1) if at[k + 1] - at[k] <= PAIR_SLOP]
         field = Field("text", SEARCH, PAIR_WEIGHT)
         pairs = (
-            self._positional(f"{words[i]} {words[i + 1]}", field, prefix=False)
-            for i in range(min(len(words) - 1, MAX_PAIRS))
+            self._positional(f"{words[i]} {words[j]}", field, prefix=False, slop=j - i)
+            for i, j in near[:MAX_PAIRS]
         )
         kept = tuple(p for p in pairs if isinstance(p, t.Phrase))
         if not kept:
