@@ -156,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="only passages whose metadata KEY has VALUE, or a number in LOW..HIGH "
             "(page=10..50, died_ah=..300; repeatable)",
         )
+        sub.add_argument(
+            "--strict",
+            default="",
+            metavar="FOLDS",
+            help="keep these letters apart for this search: alef-maqsura, ta-marbuta, "
+            "hamza-seats (comma-separated)",
+        )
         _scheduler(sub)
         sub.add_argument(
             "--raw-cells",
@@ -200,13 +207,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="score",
         metavar="ORDER",
         help="score (default), source (the order in the sources), or meta:KEY",
-    )
-    search.add_argument(
-        "--strict",
-        default="",
-        metavar="FOLDS",
-        help="keep these letters apart for this search: alef-maqsura, ta-marbuta, "
-        "hamza-seats (comma-separated)",
     )
     search.add_argument(
         "--facet",
@@ -650,6 +650,7 @@ def _command(arc: Archive, args: argparse.Namespace, out: TextIO) -> None:
             "match": args.match,
             "source": args.source,
             "where": dict(args.where),
+            "strict": args.strict,
         }
         raw = args.raw_cells
         color = _use_color(getattr(args, "color", "never"), out)
@@ -671,7 +672,6 @@ def _command(arc: Archive, args: argparse.Namespace, out: TextIO) -> None:
             facets=tuple(args.facet),
             group_by=args.group_by,
             per_group=args.per_group,
-            strict=args.strict,
             **options,
         )
         if results.hint:

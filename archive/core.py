@@ -42,6 +42,7 @@ from archive.models import (
     KwicLine,
     Passage,
     SearchResults,
+    count_key,
     counts,
 )
 from archive.query.filters import Filters, facet_field, group_values, ranked_facets
@@ -476,10 +477,12 @@ class Archive:
         source: str | None = None,
         where: Mapping[str, Any] | None = None,
         sort: str = "score",
+        strict: Sequence[str] | str = (),
     ) -> Iterator[Hit]:
         """Every hit of a query, in order, one at a time.
 
-        The same search as :meth:`search` (the same arguments) without a limit;
+        The same search as :meth:`search` (the same arguments, ``strict``
+        included) without a limit;
         the passages are read :data:`FETCH_BATCH` at a time, so a million hits
         are not held in memory. The first :data:`FETCH_BATCH` hits are ranked
         alone (the engine keeps only the best), so that they come at once; the
@@ -491,6 +494,10 @@ class Archive:
             QueryError: as :meth:`search`, when the iterator starts.
         """
         plan, filters = self._plan(query, exact, match, source, where, sort)
+        check = self._strict(query, exact, match, strict)
+        if check is not None:
+            yield from self._strict_hits(plan, filters, sort, check)
+            return
         locate = matcher(plan.root, self.profile)
         batch_size = FETCH_BATCH
         snapshot = self.engine.snapshot()
@@ -511,6 +518,18 @@ class Archive:
         finally:
             snapshot.close()
 
+    def _strict_hits(
+        self, plan: Plan, filters: Filters, sort: str, check: StrictCheck
+    ) -> Iterator[Hit]:
+        """The hits of a strict search, in order, ranked 1, 2 ... among themselves."""
+        snapshot = self.engine.snapshot()
+        try:
+            ranking = snapshot.search(Request(plan, filters, sort))
+            for rank, (hit, passage) in enumerate(_checked(snapshot, ranking, check), 1):
+                yield Hit(passage=passage, score=hit.score, rank=rank, locate=check.locate)
+        finally:
+            snapshot.close()
+
     def kwic(
         self,
         query: str,
@@ -521,13 +540,14 @@ class Archive:
         source: str | None = None,
         where: Mapping[str, Any] | None = None,
         sort: str = "score",
+        strict: Sequence[str] | str = (),
     ) -> Iterator[KwicLine]:
         """A keyword-in-context concordance: one line per occurrence of a match.
 
         Each line holds ``width`` characters of text on each side of the
         matched word as written, and where it stands (passage, source, title,
         volume and page from the metadata). Passages come in the order of
-        ``sort``, occurrences in text order.
+        ``sort``, occurrences in text order. ``strict``: as for :meth:`search`.
 
         Raises:
             QueryError: as :meth:`search`, or a ``width`` that is not a positive integer.
@@ -536,7 +556,13 @@ class Archive:
             query,
             width,
             lambda: self.hits(
-                query, exact=exact, match=match, source=source, where=where, sort=sort
+                query,
+                exact=exact,
+                match=match,
+                source=source,
+                where=where,
+                sort=sort,
+                strict=strict,
             ),
         )
 
@@ -549,14 +575,24 @@ class Archive:
         match: str = "all",
         source: str | None = None,
         where: Mapping[str, Any] | None = None,
+        strict: Sequence[str] | str = (),
     ) -> Counts:
         """How many passages and occurrences match, in all and grouped ``by``
         ``"source"``, ``"title"`` or a metadata key (groups largest first).
+        ``strict``: as for :meth:`search` (each hit is then highlighted again).
 
         Raises:
             QueryError: as :meth:`search`.
         """
         plan, filters = self._plan(query, exact, match, source, where, "score")
+        check = self._strict(query, exact, match, strict)
+        if check is not None:
+            groups: dict[Any, tuple[int, int]] = {}
+            for hit in self._strict_hits(plan, filters, "score", check):
+                key = count_key(hit.passage, by)
+                held, occurrences = groups.get(key, (0, 0))
+                groups[key] = (held + 1, occurrences + len(hit.highlights))
+            return counts(query, by, groups)
         locate = matcher(plan.root, self.profile)
         with self._snapshots.use() as snapshot:
             groups = snapshot.tally(Request(plan, filters), by, locate)
@@ -643,6 +679,17 @@ class Archive:
             "sources": sources,
             **info,
         }
+
+    def warm_up(self) -> None:
+        """Read now what the first searches would otherwise read: the index
+        vocabulary that suggestions come from (read once per commit; seconds on
+        an archive of a million passages). ``archive serve`` calls it in the
+        background when it starts. An archive with no index yet reads nothing.
+
+        Raises:
+            ArchiveError: as a search does (a damaged index, a lost cluster).
+        """
+        self._suggester.vocabulary()
 
     # --- writing -------------------------------------------------------------
 

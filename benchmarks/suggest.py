@@ -30,8 +30,8 @@ Phases:
    with two (a letter changed, added, dropped, or two swapped; kept only if
    the misspelling is no word of the vocabulary: a search that finds nothing):
    p50, p95 and the largest in wall time, p50 and p95 in this process's CPU
-   time (less moved by other work on a shared machine), and how often the word it was made from is the
-   first suggestion and among the three.
+   time (less moved by other work on a shared machine), and how often the word
+   it was made from is the first suggestion and among the three.
 3. ``--index``: the corpora ingested into a Tantivy archive, and the cold
    :meth:`Suggester.vocabulary` (reading every term of ``text_exact``) and a
    warm :meth:`Suggester.suggest` (with its searches for each word) timed.

@@ -274,3 +274,22 @@ def test_a_mended_query_finds(arc: Archive) -> None:
     for query in ("ستالبن لينين", "المدرصة", "المسئول", "ساتلين"):
         for suggestion in arc.search(query).suggestions:
             assert arc.search(suggestion).total > 0, (query, suggestion)
+
+
+def test_warm_up_reads_the_vocabulary_before_the_first_search(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "index")
+    archive.ingest(write_jsonl(tmp_path / "input" / "passages.jsonl", RECORDS))
+    calls: list[int] = []
+    real = Vocabulary.read
+
+    def counting(*args: Any, **kwargs: Any) -> Vocabulary:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Vocabulary, "read", counting)
+        archive.warm_up()
+        assert calls == [1]
+        assert archive.search("ستالبن").suggestions == ("ستالين",)
+        assert calls == [1]  # the search used what warm_up read
+    Archive(tmp_path / "empty").warm_up()  # nothing to read: no error

@@ -146,6 +146,14 @@ class Slots:
         return True
 
 
+def _warm_up(service: Service) -> None:
+    """Open the archive and read its suggestion vocabulary in the background, so
+    that the first search that finds nothing answers within its time budget; an
+    archive that is missing or fails is left for the requests to report."""
+    with contextlib.suppress(ArchiveError, OSError):
+        service.archive().warm_up()
+
+
 class Service:
     """What the endpoints share: the archive (opened on first use, so that an
     index made after the server started is found), the worker threads, the
@@ -423,6 +431,7 @@ class Params:
             "match": self.text("match", "all"),
             "source": self.text("source"),
             "where": where,
+            "strict": self.text("strict") or "",
         }
 
     def sort(self) -> str:
@@ -537,7 +546,6 @@ async def search(request: Request) -> Response:
     facets = tuple(p.texts("facet"))
     group_by = p.text("group_by")
     per_group = p.integer("per_group", 3, 1, 100)
-    strict = p.text("strict") or ""
 
     def job(arc: Archive) -> dict[str, Any]:
         return results_json(
@@ -549,7 +557,6 @@ async def search(request: Request) -> Response:
                 facets=facets,
                 group_by=group_by,
                 per_group=per_group,
-                strict=strict,
                 **options,
             )
         )
@@ -838,6 +845,7 @@ def app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        threading.Thread(target=_warm_up, args=(service,), daemon=True).start()
         yield
         service.close()
 

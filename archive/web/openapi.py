@@ -80,7 +80,7 @@ _STRICT = _param(
     {"type": "string"},
 )
 _PER_GROUP = _param("per_group", "Hits of each group with group_by.", _integer(1, 100, 3))
-_FILTERS = [_EXACT, _MATCH, _SOURCE, _WHERE]
+_FILTERS = [_EXACT, _MATCH, _SOURCE, _WHERE, _STRICT]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -164,7 +164,6 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                 _FACET,
                 _GROUP_BY,
                 _PER_GROUP,
-                _STRICT,
             ],
             "responses": {**_ok("The results.", _ref("SearchResults")), **_errors(400, 503)},
         }

@@ -229,3 +229,13 @@ def test_exclude_passes_over_files_and_prune_drops_them(engine: str, tmp_path: P
     assert ids(arc, "قال") == {"a"}
     with pytest.raises(ArchiveError, match="exclude must be a list"):
         arc.ingest(folder, exclude="drafts/*")
+
+
+def test_strict_applies_to_hits_kwic_and_count(arc: Any) -> None:
+    streamed = [h.passage.id for h in arc.hits("مصطفى", strict="alef_maqsura")]
+    assert streamed == ["k-mustafa-maqsura"]
+    [line] = arc.kwic("مصطفى", strict="alef_maqsura")
+    assert (line.passage_id, line.match) == ("k-mustafa-maqsura", "مصطفى")
+    counted = arc.count("مصطفى OR أحمد", by="source", strict=("alef_maqsura", "hamza_seats"))
+    assert (counted.passages, counted.occurrences) == (2, 2)
+    assert {g.key for g in counted.groups} == {"kutub/adab"}
