@@ -155,3 +155,28 @@ def test_command_examples_in_the_docs_run(
 
 def test_the_docs_have_command_examples() -> None:
     assert len(CONSOLE) >= 3
+
+
+def test_the_readme_tour_searches_find_something_in_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ``arc.search(...)`` line of the README's tour finds a passage (or a
+    suggestion) in the shipped texts: a tour line that finds nothing teaches nothing."""
+    from archive import Archive
+
+    monkeypatch.chdir(tmp_path)
+    arc = Archive("index")
+    arc.ingest(ROOT / "texts")
+    lines = [
+        line.split("#", 1)[0].strip()
+        for block in _python_blocks(ROOT / "README.md")
+        for line in block.splitlines()
+        if line.startswith("arc.search(")
+    ]
+    assert len(lines) >= 8
+    for line in lines:
+        result = eval(line, {"arc": arc})  # the README's own lines
+        if isinstance(result, tuple):  # .suggestions
+            assert result, line
+        else:
+            assert result.total, line
