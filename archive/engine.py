@@ -257,6 +257,10 @@ class Engine(Protocol):
     def total_statistics(self, parts: Iterable[Any]) -> Any:
         """The statistics of several indexes of this engine, summed."""
 
+    def commit_stamp(self) -> str | None:
+        """What tells the last commit of the folder from every other (for caches
+        kept beside the index), or None where the engine cannot tell."""
+
     def info(self) -> dict[str, Any]:
         """The format record (engine, analysis, profile) and figures of the folder."""
 

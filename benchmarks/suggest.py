@@ -183,6 +183,19 @@ def measure(terms: list[tuple[str, int]], queries: int, rng: random.Random) -> d
         "bytes_per_word": round(kept / len(vocabulary)),
         "build_peak_mib": round(peak / 2**20, 1),
     }
+    # The saved vocabulary (what a later process of the same commit reads).
+    with tempfile.TemporaryDirectory() as folder:
+        saved = Path(folder) / "vocabulary"
+        t0 = time.perf_counter()
+        vocabulary.save(saved)
+        row["save_s"] = round(time.perf_counter() - t0, 2)
+        row["saved_mib"] = round(saved.stat().st_size / 2**20, 1)
+        t0, c0 = time.perf_counter(), time.process_time()
+        loaded = Vocabulary.load(saved, vocabulary.profile)
+        row["load_s"] = round(time.perf_counter() - t0, 2)
+        row["load_cpu_s"] = round(time.process_time() - c0, 2)
+        assert loaded.keys == vocabulary.keys
+        del loaded
     for edits in (1, 2):
         times = []
         cpu = []

@@ -17,6 +17,7 @@ from archive.cli import main
 from archive.models import SearchResults
 from archive.query.plan import Planner
 from archive.query.suggest import (
+    CACHE_FOLDER,
     RARE_RATIO,
     SUGGEST_BELOW,
     Suggester,
@@ -293,3 +294,51 @@ def test_warm_up_reads_the_vocabulary_before_the_first_search(tmp_path: Path) ->
         assert archive.search("ستالبن").suggestions == ("ستالين",)
         assert calls == [1]  # the search used what warm_up read
     Archive(tmp_path / "empty").warm_up()  # nothing to read: no error
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_the_vocabulary_is_saved_per_commit_and_read_back(tmp_path: Path, engine: str) -> None:
+    if engine == "tantivy":
+        pytest.importorskip("tantivy", reason="the tantivy extra is not installed")
+    archive = Archive(tmp_path / "index", engine=engine)
+    archive.ingest(write_jsonl(tmp_path / "input" / "a.jsonl", RECORDS))
+    assert archive.search("ستالبن").suggestions == ("ستالين",)
+    [saved] = (tmp_path / "index" / CACHE_FOLDER).glob("*.vocabulary")
+    archive.close()
+    calls: list[int] = []
+    real = Vocabulary.read
+
+    def counting(*args: Any, **kwargs: Any) -> Vocabulary:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Vocabulary, "read", counting)
+        again = Archive(tmp_path / "index", create=False)  # another process would do this
+        assert again.search("ستالبن").suggestions == ("ستالين",)
+        assert calls == []  # read from the saved file, not from the index
+        again.ingest(write_jsonl(tmp_path / "input" / "b.jsonl", [{"text": "لينين في بتروغراد"}]))
+        assert again.search("بتروغراض").suggestions == ("بتروغراد",)
+        assert calls == [1]  # a new commit: built again
+        [newer] = (tmp_path / "index" / CACHE_FOLDER).glob("*.vocabulary")
+        assert newer != saved  # the older one removed
+        again.close()
+
+
+def test_a_damaged_saved_vocabulary_is_built_again(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "index")
+    archive.ingest(write_jsonl(tmp_path / "input" / "a.jsonl", RECORDS))
+    assert archive.search("ستالبن").suggestions == ("ستالين",)
+    archive.close()
+    [saved] = (tmp_path / "index" / CACHE_FOLDER).glob("*.vocabulary")
+    data = saved.read_bytes()
+    for damaged in (data[: len(data) // 2], b"{}\n" + data, data[:-1], b"\x00" * 40):
+        saved.write_bytes(damaged)
+        again = Archive(tmp_path / "index", create=False)
+        assert again.search("ستالبن").suggestions == ("ستالين",)
+        again.close()
+    header, _, rest = data.partition(b"\n")
+    fields = json.loads(header)
+    fields["keys"] = 10**9  # sizes that the rest cannot hold
+    saved.write_bytes(json.dumps(fields).encode() + b"\n" + rest)
+    assert Archive(tmp_path / "index", create=False).search("ستالبن").suggestions == ("ستالين",)

@@ -25,10 +25,15 @@ from __future__ import annotations
 
 import array
 import bisect
+import json
 import math
+import os
+import sys
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -133,6 +138,20 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def _hash(text: str) -> int:
+    """A 40-bit hash of ``text`` that is the same in every process (a saved
+    vocabulary is read by others; Python's own ``hash`` of a string is not):
+    its CRC-32 and its length."""
+    return ((len(text) & 0xFF) << 32) | zlib.crc32(text.encode("utf-8"))
+
+
+#: The folder of the index where the vocabulary of the last commit is saved.
+CACHE_FOLDER = ".suggestions"
+
+#: The version of the file a vocabulary is saved in (:meth:`Vocabulary.save`).
+SAVED_FORMAT = 1
+
+
 class Vocabulary:
     """The words of the texts, folded, each with how many passages hold it and
     the spelling the texts use most, and an index to find the words near one.
@@ -195,7 +214,7 @@ class Vocabulary:
         #: the letters a query word's two-edit neighbours are spelt with.
         self.alphabet = "".join(letter for letter, _ in letters.most_common(MAX_ALPHABET))
         packed = [
-            ((hash(variant) & _HASH_MASK) << _INDEX_BITS) | number
+            (_hash(variant) << _INDEX_BITS) | number
             for number, key in enumerate(self.keys)
             for variant in {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}
         ]
@@ -251,6 +270,94 @@ class Vocabulary:
 
     def __repr__(self) -> str:
         return f"Vocabulary({len(self)} words)"
+
+    def save(self, path: Path) -> None:
+        """Write the vocabulary to ``path`` (replaced at once, never half
+        written): a JSON header line, the keys and shown words as text, then the
+        arrays as bytes. No pickle: :meth:`load` reads it as data."""
+        lines = "".join(
+            f"{key}\t{'' if word == key else word}\n"
+            for key, word in zip(self.keys, self.words, strict=True)
+        ).encode("utf-8")
+        header = {
+            "format": SAVED_FORMAT,
+            "profile": self.profile.to_dict(),
+            "keys": len(self.keys),
+            "text": len(lines),
+            "index": len(self._index),
+            "bits": self._bits,
+            "alphabet": self.alphabet,
+            "byteorder": sys.byteorder,
+        }
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with tmp.open("wb") as handle:
+                handle.write(json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n")
+                handle.write(lines)
+                self.frequencies.tofile(handle)
+                self._index.tofile(handle)
+                handle.write(self._seen)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, path: Path, profile: arabic.Profile) -> Vocabulary:
+        """The vocabulary :meth:`save` wrote to ``path``, checked as it is read.
+
+        Raises:
+            OSError: the file cannot be read.
+            ValueError: it is not a saved vocabulary of this format and profile
+                (damaged, cut short, another version): the caller builds afresh.
+        """
+        with path.open("rb") as handle:
+            header = json.loads(handle.readline().decode("utf-8"))
+            if not isinstance(header, dict) or header.get("format") != SAVED_FORMAT:
+                raise ValueError(f"{path} is not a saved vocabulary of format {SAVED_FORMAT}")
+            if (
+                header.get("profile") != profile.to_dict()
+                or header.get("byteorder") != sys.byteorder
+            ):
+                raise ValueError(f"{path} was saved for another profile or machine")
+            try:
+                keys, size, entries, bits = (
+                    int(header[name]) for name in ("keys", "text", "index", "bits")
+                )
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"{path} has a damaged header") from None
+            if not (0 <= keys <= _INDEX_MASK and bits >= 0 and bits & (bits + 1) == 0):
+                raise ValueError(f"{path} holds impossible sizes")
+            rows = handle.read(size).decode("utf-8").split("\n")
+            if len(rows) != keys + 1 or rows[-1]:
+                raise ValueError(f"{path} is cut short")
+            frequencies = array.array("q")
+            index = array.array("q")
+            try:
+                frequencies.fromfile(handle, keys)
+                index.fromfile(handle, entries)
+            except EOFError:
+                raise ValueError(f"{path} is cut short") from None
+            seen = handle.read((bits >> 3) + 1)
+            if len(seen) != (bits >> 3) + 1 or handle.read(1):
+                raise ValueError(f"{path} has the wrong length")
+        vocabulary = cls.__new__(cls)
+        vocabulary.profile = profile
+        vocabulary.keys = []
+        vocabulary.words = []
+        for row in rows[:-1]:
+            key, tab, word = row.partition("\t")
+            if not tab:
+                raise ValueError(f"{path} has a row without its word")
+            vocabulary.keys.append(key)
+            vocabulary.words.append(word or key)
+        if entries and max(n & _INDEX_MASK for n in index) >= keys:
+            raise ValueError(f"{path} points past its keys")
+        vocabulary.frequencies = frequencies
+        vocabulary.alphabet = str(header["alphabet"])[:MAX_ALPHABET]
+        vocabulary._index = index
+        vocabulary._bits = bits
+        vocabulary._seen = seen
+        return vocabulary
 
     def find(self, key: str) -> int | None:
         """The number of ``key`` in :attr:`keys`, or None."""
@@ -309,7 +416,7 @@ class Vocabulary:
         ]
 
     def _lookup(self, variant: str) -> Iterator[int]:
-        hashed = hash(variant) & _HASH_MASK
+        hashed = _hash(variant)
         bit = hashed & self._bits
         if not self._seen[bit >> 3] >> (bit & 7) & 1:
             return
@@ -419,6 +526,14 @@ class Suggester:
     last commit (:meth:`Snapshot.is_latest`) or holds another number of
     passages (a sharded snapshot always reads every shard's last commit, so a
     count that changed is how it shows a commit). Threads may share it.
+
+    Where the engine tells its commits apart (:meth:`Engine.commit_stamp`), the
+    vocabulary built for a commit is saved in the index folder
+    (:data:`CACHE_FOLDER`, one file, the older ones removed) and read from there
+    by the next process that opens that commit: a one-shot ``archive search``
+    then pays the build once per commit, not once per run. A folder it cannot
+    write to (read-only media) is no error: the vocabulary is built each time.
+    A saved file that does not read back whole is built again.
     """
 
     def __init__(self, engine: Engine, *, max_keys: int = MAX_KEYS) -> None:
@@ -436,15 +551,47 @@ class Suggester:
             if self._vocabulary is not None and self._fresh():
                 return self._vocabulary
             self._forget()
+            stamp = self._engine.commit_stamp()
             source = self._engine.snapshot()
             try:
-                vocabulary = Vocabulary.read(source, self._engine.profile, self._max_keys)
+                vocabulary = self._saved(stamp)
+                if vocabulary is None:
+                    vocabulary = Vocabulary.read(source, self._engine.profile, self._max_keys)
+                    if stamp is not None and stamp == self._engine.commit_stamp():
+                        self._save(vocabulary, stamp)
                 count = source.count()
             except BaseException:
                 source.close()
                 raise
             self._source, self._count, self._vocabulary = source, count, vocabulary
             return vocabulary
+
+    def _cache_file(self, stamp: str) -> Path:
+        name = "".join(c if c.isalnum() or c in "-_" else "_" for c in stamp)
+        return self._engine.path / CACHE_FOLDER / f"{name}-{self._max_keys}.vocabulary"
+
+    def _saved(self, stamp: str | None) -> Vocabulary | None:
+        """The vocabulary saved for the commit ``stamp``, or None (none saved, or
+        not readable whole)."""
+        if stamp is None:
+            return None
+        try:
+            return Vocabulary.load(self._cache_file(stamp), self._engine.profile)
+        except (OSError, ValueError):
+            return None
+
+    def _save(self, vocabulary: Vocabulary, stamp: str) -> None:
+        """Save the vocabulary of commit ``stamp`` and remove older ones; a folder
+        that cannot be written is left as it is."""
+        path = self._cache_file(stamp)
+        try:
+            path.parent.mkdir(exist_ok=True)
+            vocabulary.save(path)
+            for other in path.parent.glob("*.vocabulary"):
+                if other != path:
+                    other.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def _fresh(self) -> bool:
         assert self._source is not None

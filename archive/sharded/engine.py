@@ -322,6 +322,9 @@ class ShardedEngine:
     def manifest(self) -> dict[str, str]:
         return {}
 
+    def commit_stamp(self) -> str | None:
+        return None  # each shard commits on its own
+
     def ingest(
         self,
         source: Path,

@@ -68,6 +68,10 @@ class TantivyEngine:
     def manifest(self) -> dict[str, str]:
         return store.read_manifest(self.path)
 
+    def commit_stamp(self) -> str | None:
+        modified, size = store.commit_stamp(self.path)
+        return f"tantivy-{modified}-{size}" if size else None
+
     def ingest(
         self,
         source: Path,

@@ -65,6 +65,16 @@ class WhooshEngine:
     def manifest(self) -> dict[str, str]:
         return store.read_manifest(self.ix, self.path)
 
+    def commit_stamp(self) -> str | None:
+        """The generation of the last table of contents, with its file's time and
+        size (a folder emptied and built again starts its generations afresh)."""
+        generation = int(self.ix.latest_generation())
+        try:
+            status = (self.path / f"_{self.ix.indexname}_{generation}.toc").stat()
+        except OSError:
+            return None
+        return f"whoosh-{generation}-{status.st_mtime_ns}-{status.st_size}"
+
     def ingest(
         self,
         source: Path,
