@@ -60,6 +60,11 @@ RECORDS: list[dict[str, Any]] = [
     for i in range(24)
 ]
 RECORDS.append({"id": "x1", "title": XSS_TITLE, "source": "كتاب آخر", "text": XSS_TEXT})
+#: Two spellings the index folds together (ى and ي), for the strict options.
+RECORDS += [
+    {"id": "s1", "source": "كتاب آخر", "text": "جلس على الكرسي"},
+    {"id": "s2", "source": "كتاب آخر", "text": "جاء علي مبكرا"},
+]
 SPELLINGS = {"الكِتَابُ", "الكتاب", "وَالكِتَابِ"}
 
 WAIT = 20.0  # seconds any one wait in the browser may take
@@ -372,3 +377,14 @@ def test_did_you_mean_links_run_the_suggested_search(page: Page, server: str) ->
     assert url_params(page) == {"q": "الكتاب"}
     assert page.js("document.querySelectorAll('#hits li').length") == 10
     assert page.js("document.getElementById('suggestions').hidden") is True
+
+
+def test_spelling_options_keep_letters_apart_and_go_into_the_url(page: Page, server: str) -> None:
+    page.open(server + "/?" + urllib.parse.urlencode({"q": "علي"}))
+    assert set(marks(page, "#hits mark")) == {"على", "علي"}
+    page.click("#strict-alef_maqsura")
+    assert url_params(page) == {"q": "علي", "strict": "alef_maqsura"}
+    assert marks(page, "#hits mark") == ["علي"]
+    page.open(server + "/?" + urllib.parse.urlencode({"q": "على", "strict": "alef-maqsura"}))
+    assert page.js("document.getElementById('strict-alef_maqsura').checked") is True
+    assert marks(page, "#hits mark") == ["على"]

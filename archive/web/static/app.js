@@ -11,7 +11,11 @@
 
   const $ = (id) => document.getElementById(id);
 
-  const state = { q: "", exact: false, any: false, page: 1, view: "results", passage: null };
+  const state = {
+    q: "", exact: false, any: false, strict: [], page: 1, view: "results", passage: null,
+  };
+  // The spelling folds a search may keep apart (the library's strict=), in its order.
+  const STRICT = ["alef_maqsura", "ta_marbuta", "hamza_seats"];
   // Passage id -> its highlights (offsets into its whole text), from the last page of hits.
   let highlights = new Map();
   let ticket = 0; // the latest request: answers to older ones are dropped
@@ -55,6 +59,8 @@
     state.q = p.get("q") || "";
     state.exact = ["1", "true", "yes", "on"].includes((p.get("exact") || "").toLowerCase());
     state.any = p.get("match") === "any";
+    const strict = (p.get("strict") || "").split(",").map((s) => s.trim().replace(/-/g, "_"));
+    state.strict = STRICT.filter((name) => strict.includes(name));
     const page = parseInt(p.get("page") || "1", 10);
     state.page = Number.isFinite(page) && page >= 1 ? page : 1;
     state.view = VIEWS.includes(p.get("view")) ? p.get("view") : "results";
@@ -66,6 +72,7 @@
     if (state.q) p.set("q", state.q);
     if (state.exact) p.set("exact", "1");
     if (state.any) p.set("match", "any");
+    if (state.strict.length) p.set("strict", state.strict.join(","));
     if (state.page > 1) p.set("page", String(state.page));
     if (state.view !== "results") p.set("view", state.view);
     if (passage) p.set("passage", passage);
@@ -85,6 +92,7 @@
     p.set("q", state.q);
     if (state.exact) p.set("exact", "1");
     if (state.any) p.set("match", "any");
+    if (state.strict.length) p.set("strict", state.strict.join(","));
     for (const [key, value] of Object.entries(extra || {})) p.set(key, String(value));
     return p;
   }
@@ -306,6 +314,11 @@
     $("q").value = state.q;
     $("exact").checked = state.exact;
     $("any").checked = state.any;
+    for (const name of STRICT) $("strict-" + name).checked = state.strict.includes(name);
+  }
+
+  function readStrict() {
+    state.strict = STRICT.filter((name) => $("strict-" + name).checked);
   }
 
   function start() {
@@ -314,15 +327,18 @@
       state.q = $("q").value;
       state.exact = $("exact").checked;
       state.any = $("any").checked;
+      readStrict();
       state.page = 1;
       state.passage = null;
       run();
     });
-    for (const box of [$("exact"), $("any")]) {
+    const boxes = [$("exact"), $("any"), ...STRICT.map((name) => $("strict-" + name))];
+    for (const box of boxes) {
       box.addEventListener("change", () => {
         if (!state.q) return;
         state.exact = $("exact").checked;
         state.any = $("any").checked;
+        readStrict();
         state.page = 1;
         state.passage = null;
         run();
