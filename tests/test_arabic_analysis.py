@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import archive
 from archive import arabic
 from archive.arabic.analysis import (
     EXACT,
@@ -222,6 +223,9 @@ def test_a_filter_pickled_by_an_earlier_version_loads() -> None:
     assert [t.text for t in (arabic_analyzer(STEM).items[0] | old)("بالكتاب")] == ["كتاب"]
 
 
+#: The package under test: the checkout's, or the installed wheel's (.ci/wheel).
+PACKAGE = Path(archive.__file__).resolve().parent
+
 _NO_ENGINE = """
 import sys, types
 # A bare parent package: archive/__init__.py imports the whole archive, Whoosh too.
@@ -237,7 +241,7 @@ print(sorted(name for name in sys.modules if name.split(".")[0] in ("archive", "
 
 def test_the_arabic_package_imports_no_engine() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", _NO_ENGINE, str(ROOT / "archive")],
+        [sys.executable, "-c", _NO_ENGINE, str(PACKAGE)],
         capture_output=True,
         text=True,
         check=True,
@@ -252,12 +256,12 @@ def test_the_arabic_package_imports_no_engine() -> None:
 
 
 def _package_modules() -> list[Path]:
-    return sorted(p for p in (ROOT / "archive" / "arabic").glob("*.py") if p.stem != "__init__")
+    return sorted(p for p in (PACKAGE / "arabic").glob("*.py") if p.stem != "__init__")
 
 
 def test_the_arabic_package_imports_only_itself_and_the_errors() -> None:
     stdlib = set(sys.stdlib_module_names)
-    for path in [ROOT / "archive" / "arabic" / "__init__.py", *_package_modules()]:
+    for path in [PACKAGE / "arabic" / "__init__.py", *_package_modules()]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
