@@ -118,3 +118,31 @@ def test_cli_and_web_strict(books: str, capsys: pytest.CaptureFixture[str]) -> N
         response = client.get("/api/search", params={"q": "على", "strict": "alef_maqsura"})
         assert [h["id"] for h in response.json()["hits"]] == ["m1"]
         assert client.get("/api/search", params={"q": "على", "strict": "x"}).status_code == 400
+
+
+def test_context_reads_a_files_order_once_per_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive import Archive
+
+    records = [{"id": f"p{i}", "text": f"قال {i}", "source": "كتاب"} for i in range(6)]
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "in" / "a.jsonl", records))
+    engine_type = type(arc.engine.snapshot())
+    real = engine_type.records
+    calls: list[str] = []
+
+    def counted(self: object, file: str) -> object:
+        calls.append(file)
+        return real(self, file)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_type, "records", counted)
+    assert [p.id for p in arc.context("p2", 1, 1).before] == ["p1"]
+    assert [p.id for p in arc.context("p4", 1, 1).after] == ["p5"]
+    assert len(calls) == 1  # the order of the file, kept
+    records.insert(3, {"id": "new", "text": "قال جديد", "source": "كتاب"})
+    arc.ingest(write_jsonl(tmp_path / "in" / "a.jsonl", records))  # reads the records too
+    before = len(calls)
+    assert [p.id for p in arc.context("p2", 1, 1).after] == ["new"]  # a new commit: read again
+    assert [p.id for p in arc.context("p5", 1, 1).before] == ["p4"]
+    assert len(calls) == before + 1
