@@ -657,9 +657,17 @@ class Archive:
     def _file_order(self, snapshot: Snapshot, file: str) -> tuple[list[str], dict[str, int]]:
         """The ids of a file's passages in line order, and each one's place: read
         from the index (every record of the file: 0.4 s for a file of 15,000
-        passages) and kept for :data:`CONTEXT_FILES` files until the next commit
-        (:meth:`Engine.commit_stamp`; an engine that cannot tell keeps none)."""
-        stamp = self.engine.commit_stamp()
+        passages) and kept for :data:`CONTEXT_FILES` files while the file's hash
+        in the manifest is the same (an ingest of other files, or of the file
+        unchanged, keeps it; the sharded engine keeps no manifest, so none)."""
+
+        def file_stamp() -> str | None:
+            try:
+                return self.engine.manifest().get(file)
+            except ArchiveError:
+                return None
+
+        stamp = file_stamp()
         with self._orders_lock:
             kept = self._orders.get(file)
             if kept is not None and stamp is not None and kept[0] == stamp:
@@ -668,7 +676,7 @@ class Archive:
         records = sorted(snapshot.records(file), key=lambda r: (r.line, r.id))
         ids = [r.id for r in records]
         place = {passage_id: at for at, passage_id in enumerate(ids)}
-        if stamp is not None and snapshot.is_latest() and stamp == self.engine.commit_stamp():
+        if stamp is not None and snapshot.is_latest() and stamp == file_stamp():
             with self._orders_lock:
                 self._orders[file] = (stamp, ids, place)
                 while len(self._orders) > CONTEXT_FILES:

@@ -140,6 +140,10 @@ def test_context_reads_a_files_order_once_per_commit(
     assert [p.id for p in arc.context("p2", 1, 1).before] == ["p1"]
     assert [p.id for p in arc.context("p4", 1, 1).after] == ["p5"]
     assert len(calls) == 1  # the order of the file, kept
+    arc.ingest(write_jsonl(tmp_path / "in" / "b.jsonl", [{"id": "b", "text": "قال"}]))
+    calls.clear()
+    assert [p.id for p in arc.context("p3", 1, 1).before] == ["p2"]
+    assert calls == []  # another file's ingest: the order is still this file's
     records.insert(3, {"id": "new", "text": "قال جديد", "source": "كتاب"})
     arc.ingest(write_jsonl(tmp_path / "in" / "a.jsonl", records))  # reads the records too
     before = len(calls)
