@@ -806,6 +806,7 @@ class Archive:
             if close is not None:
                 close()
         self._snapshots.clear()
+        self._suggester.close()  # this archive's commit: read the vocabulary anew
         return report
 
     # --- lifecycle -----------------------------------------------------------

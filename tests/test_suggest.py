@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from archive import Archive
 from archive.arabic.confusables import confused_distance
 from archive.cli import main
 from archive.models import SearchResults
+from archive.query import suggest as suggest_module
 from archive.query.plan import Planner
 from archive.query.suggest import (
     CACHE_FOLDER,
@@ -147,7 +149,13 @@ def test_a_rare_word_with_a_frequent_neighbour(tmp_path: Path) -> None:
         s.close()
 
 
-def test_the_vocabulary_is_read_again_after_a_commit(tmp_path: Path) -> None:
+def test_the_vocabulary_is_read_again_after_a_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit this suggester did not make (another process's, as a server sees
+    its writer's): the held vocabulary answers at once while the new one is read
+    in the background; once read, it answers."""
+    monkeypatch.setattr(suggest_module, "REFRESH_SECONDS", 0.0)
     with Archive(tmp_path / "index") as arc:
         arc.ingest(write_jsonl(tmp_path / "a" / "a.jsonl", [{"id": "a", "text": "لينين"}]))
         s = Suggester(arc.engine)
@@ -158,11 +166,23 @@ def test_the_vocabulary_is_read_again_after_a_commit(tmp_path: Path) -> None:
         assert s.vocabulary() is first  # kept while no commit comes
         snapshot.close()
         arc.ingest(write_jsonl(tmp_path / "b" / "b.jsonl", [{"id": "b", "text": "ستالين"}]))
+        assert s.vocabulary() is first  # at once: the held one, the new one being read
+        deadline = time.monotonic() + 30
+        while s.vocabulary() is first:
+            assert time.monotonic() < deadline, "the vocabulary was not read again"
+            time.sleep(0.02)
         snapshot = arc.engine.snapshot()
         assert s.suggest(snapshot, plan, 0) == ("ستالين",)
-        assert s.vocabulary() is not first
         snapshot.close()
         s.close()
+
+
+def test_the_archives_own_ingest_is_seen_by_the_next_search(tmp_path: Path) -> None:
+    with Archive(tmp_path / "index") as arc:
+        arc.ingest(write_jsonl(tmp_path / "a" / "a.jsonl", [{"id": "a", "text": "لينين"}]))
+        assert arc.search("ستالبن").suggestions == ()
+        arc.ingest(write_jsonl(tmp_path / "b" / "b.jsonl", [{"id": "b", "text": "ستالين"}]))
+        assert arc.search("ستالبن").suggestions == ("ستالين",)
 
 
 def test_plain_words() -> None:

@@ -30,6 +30,7 @@ import math
 import os
 import sys
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -144,6 +145,10 @@ def _hash(text: str) -> int:
     its CRC-32 and its length."""
     return ((len(text) & 0xFF) << 32) | zlib.crc32(text.encode("utf-8"))
 
+
+#: The least time between two reads of the vocabulary in the background, after
+#: commits by other processes (:meth:`Suggester.vocabulary`).
+REFRESH_SECONDS = 30.0
 
 #: The folder of the index where the vocabulary of the last commit is saved.
 CACHE_FOLDER = ".suggestions"
@@ -544,27 +549,74 @@ class Suggester:
         self._source: Snapshot | None = None
         self._count = -1
         self._vocabulary: Vocabulary | None = None
+        self._read_at = 0.0
+        self._refreshing = False
 
     def vocabulary(self) -> Vocabulary:
-        """The vocabulary of the last commit, read again if a commit came since."""
+        """The vocabulary of the last commit, read again if a commit came since.
+
+        After a commit made through this suggester's archive (:meth:`close`,
+        called by ``Archive.ingest``), or when none is held yet, it is read
+        before the answer. After a commit by another process, the vocabulary
+        held answers while the new one is read in the background, at most once
+        in :data:`REFRESH_SECONDS`: a server whose archive another process
+        keeps committing to would otherwise read it for nearly every search
+        that finds little.
+        """
         with self._lock:
-            if self._vocabulary is not None and self._fresh():
-                return self._vocabulary
-            self._forget()
-            stamp = self._engine.commit_stamp()
-            source = self._engine.snapshot()
-            try:
-                vocabulary = self._saved(stamp)
-                if vocabulary is None:
-                    vocabulary = Vocabulary.read(source, self._engine.profile, self._max_keys)
-                    if stamp is not None and stamp == self._engine.commit_stamp():
-                        self._save(vocabulary, stamp)
-                count = source.count()
-            except BaseException:
-                source.close()
-                raise
-            self._source, self._count, self._vocabulary = source, count, vocabulary
+            held = self._vocabulary
+            if held is not None and self._fresh():
+                return held
+            if held is not None:
+                due = time.monotonic() - self._read_at >= REFRESH_SECONDS
+                if due and not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, daemon=True).start()
+                return held
+            source, count, vocabulary = self._read()
+            self._keep(source, count, vocabulary)
             return vocabulary
+
+    def _read(self) -> tuple[Snapshot, int, Vocabulary]:
+        """A snapshot of the last commit, its passage count and its vocabulary
+        (from the saved file of that commit, or built and saved)."""
+        stamp = self._engine.commit_stamp()
+        source = self._engine.snapshot()
+        try:
+            vocabulary = self._saved(stamp)
+            if vocabulary is None:
+                vocabulary = Vocabulary.read(source, self._engine.profile, self._max_keys)
+                if stamp is not None and stamp == self._engine.commit_stamp():
+                    self._save(vocabulary, stamp)
+            count = source.count()
+        except BaseException:
+            source.close()
+            raise
+        return source, count, vocabulary
+
+    def _keep(self, source: Snapshot, count: int, vocabulary: Vocabulary) -> None:
+        """Hold a new vocabulary (the lock held), closing the old snapshot."""
+        self._forget()
+        self._source, self._count, self._vocabulary = source, count, vocabulary
+        self._read_at = time.monotonic()
+
+    def _refresh(self) -> None:
+        """Read the vocabulary of the last commit, in a thread of its own; a
+        failure leaves the one held (the next search that finds little tries
+        again after :data:`REFRESH_SECONDS`)."""
+        try:
+            read = self._read()
+        except Exception:  # a failed background read: the held vocabulary stays
+            with self._lock:
+                self._refreshing = False
+                self._read_at = time.monotonic()
+            return
+        with self._lock:
+            self._refreshing = False
+            if self._vocabulary is None:  # closed meanwhile: not wanted
+                read[0].close()
+                return
+            self._keep(*read)
 
     def _cache_file(self, stamp: str) -> Path:
         name = "".join(c if c.isalnum() or c in "-_" else "_" for c in stamp)
