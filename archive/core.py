@@ -11,7 +11,7 @@ import os
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -148,38 +148,15 @@ def _facet_keys(facets: Sequence[str], group_by: str | None, query: str) -> tupl
     return keys
 
 
-def _groups(
-    snapshot: Snapshot,
-    ranked: Sequence[Ranked],
-    key: str,
-    per_group: int,
-    totals: Mapping[str, int],
-    locate: Callable[[str], tuple[Span, ...]],
-) -> tuple[Group, ...]:
-    """The hits of ``ranked`` grouped by their value of ``key`` (a passage with a
-    list value in each of its items' groups), the first ``per_group`` of each,
-    the groups in the order of their best hit. Passages are read in batches
-    only until every group has its hits."""
-    members: dict[str, list[Hit]] = {}
-    missing = sum(min(per_group, n) for n in totals.values())
+def _loaded(snapshot: Snapshot, ranked: Sequence[Ranked]) -> Iterator[tuple[int, Ranked, Passage]]:
+    """Each hit of ``ranked`` with its rank and passage, the passages read
+    :data:`FETCH_BATCH` at a time as the iterator goes (none deleted since)."""
     for at in range(0, len(ranked), FETCH_BATCH):
-        if missing <= 0:
-            break
         batch = ranked[at : at + FETCH_BATCH]
-        for rank, (hit, passage) in enumerate(
-            zip(batch, snapshot.load([h.ref for h in batch]), strict=True), at + 1
-        ):
-            if passage is None:
-                continue
-            for value in group_values(passage, key):
-                held = members.setdefault(value, [])
-                if len(held) < per_group:
-                    held.append(Hit(passage=passage, score=hit.score, rank=rank, locate=locate))
-                    missing -= 1
-    return tuple(
-        Group(key=key, value=value, total=totals.get(value, len(hits)), hits=tuple(hits))
-        for value, hits in members.items()
-    )
+        passages = snapshot.load([h.ref for h in batch])
+        for rank, (hit, passage) in enumerate(zip(batch, passages, strict=True), at + 1):
+            if passage is not None:
+                yield rank, hit, passage
 
 
 #: The most candidates a strict search checks (each is analyzed again).
@@ -200,30 +177,30 @@ def _checked(
             f"{MAX_STRICT_CANDIDATES:,} (narrow it with words or filters)",
             check.query,
         )
-    kept = []
-    hits = ranking.hits
-    for at in range(0, len(hits), FETCH_BATCH):
-        batch = hits[at : at + FETCH_BATCH]
-        for hit, passage in zip(batch, snapshot.load([h.ref for h in batch]), strict=True):
-            if passage is not None and check(passage):
-                kept.append((hit, passage))
-    return kept
+    return [(hit, passage) for _, hit, passage in _loaded(snapshot, ranking.hits) if check(passage)]
 
 
 def _grouped(
-    kept: Sequence[tuple[Ranked, Passage]],
+    ranked: Iterable[tuple[int, Ranked, Passage]],
     key: str,
     per_group: int,
     totals: Mapping[str, int],
     locate: Callable[[str], tuple[Span, ...]],
 ) -> tuple[Group, ...]:
-    """:func:`_groups` of hits whose passages are read already."""
+    """``ranked`` (rank, hit, passage, in order) grouped by their value of ``key``
+    (a passage with a list value in each of its items' groups), the first
+    ``per_group`` of each, the groups in the order of their best hit; ``ranked``
+    is read only until every group of ``totals`` has its hits."""
     members: dict[str, list[Hit]] = {}
-    for rank, (hit, passage) in enumerate(kept, 1):
+    missing = sum(min(per_group, n) for n in totals.values())
+    for rank, hit, passage in ranked:
+        if missing <= 0:
+            break
         for value in group_values(passage, key):
             held = members.setdefault(value, [])
             if len(held) < per_group:
                 held.append(Hit(passage=passage, score=hit.score, rank=rank, locate=locate))
+                missing -= 1
     return tuple(
         Group(key=key, value=value, total=totals.get(value, len(hits)), hits=tuple(hits))
         for value, hits in members.items()
@@ -408,7 +385,8 @@ class Archive:
                         for rank, (r, p) in enumerate(kept[first:end], first + 1)
                     )
                 else:
-                    groups = _grouped(kept, group_by, per_group, counted[group_by], locate)
+                    ranked_kept = ((rank, r, p) for rank, (r, p) in enumerate(kept, 1))
+                    groups = _grouped(ranked_kept, group_by, per_group, counted[group_by], locate)
                     groups = groups[first:] if limit is None else groups[first : first + limit]
                     hits = tuple(hit for group in groups for hit in group.hits)
             elif group_by is None:
@@ -426,8 +404,12 @@ class Archive:
             else:
                 counted = snapshot.facets(request, keys) if keys else {}
                 ranking = snapshot.search(attrs.evolve(request, limit=None))
-                groups = _groups(
-                    snapshot, ranking.hits, group_by, per_group, counted[group_by], locate
+                groups = _grouped(
+                    _loaded(snapshot, ranking.hits),
+                    group_by,
+                    per_group,
+                    counted[group_by],
+                    locate,
                 )
                 groups = groups[first:] if limit is None else groups[first : first + limit]
                 hits = tuple(hit for group in groups for hit in group.hits)
