@@ -564,23 +564,38 @@ class Archive:
         where: Mapping[str, Any] | None = None,
         strict: Sequence[str] | str = (),
     ) -> Counts:
-        """How many passages and occurrences match, in all and grouped ``by``
-        ``"source"``, ``"title"`` or a metadata key (groups largest first).
+        """How many occurrences of the query the passages' text holds, and in
+        how many passages, in all and grouped ``by`` ``"source"``, ``"title"``
+        or a metadata key (groups largest first): the words :meth:`kwic` lists
+        and :attr:`Hit.highlights` marks. A passage that :meth:`search` finds
+        by its title or section heading alone holds none and is not counted, so
+        ``passages`` can be less than a search's total.
         ``strict``: as for :meth:`search` (each hit is then highlighted again).
 
         Raises:
-            QueryError: as :meth:`search`.
+            QueryError: as :meth:`search`; or the query looks for no word of
+                the text (only ``title:`` or ``caption:`` words; a search's
+                total or facets count those passages).
         """
         plan, filters = self._plan(query, exact, match, source, where, "score")
+        locate = matcher(plan.root, self.profile)
+        if locate.looks_for_nothing:
+            raise QueryError(
+                "count counts words of the passages' text, and this query looks for "
+                "none (only titles or headings); a search's total or its facets count "
+                "the passages it finds",
+                query,
+            )
         check = self._strict(query, exact, match, strict)
         if check is not None:
             groups: dict[Any, tuple[int, int]] = {}
             for hit in self._strict_hits(plan, filters, "score", check):
+                if not hit.highlights:
+                    continue
                 key = count_key(hit.passage, by)
                 held, occurrences = groups.get(key, (0, 0))
                 groups[key] = (held + 1, occurrences + len(hit.highlights))
             return counts(query, by, groups)
-        locate = matcher(plan.root, self.profile)
         with self._snapshots.use() as snapshot:
             groups = snapshot.tally(Request(plan, filters), by, locate)
         return counts(query, by, groups)

@@ -335,9 +335,12 @@ def tally_hits(
     groups: dict[Any, tuple[int, int]] = {}
     for at in range(0, len(refs), TALLY_BATCH):
         for passage in snapshot.load(refs[at : at + TALLY_BATCH]):
-            if passage is None:
+            if passage is None:  # not held any more (a snapshot is one state)
+                continue
+            found = locate.count(passage.text)
+            if not found:  # found by its title or section heading alone
                 continue
             key = count_key(passage, by)
             count, occurrences = groups.get(key, (0, 0))
-            groups[key] = (count + 1, occurrences + locate.count(passage.text))
+            groups[key] = (count + 1, occurrences + found)
     return groups

@@ -821,12 +821,18 @@ def count_key(passage: Passage, by: str | None) -> Any:
 def tally(
     passages: Iterable[Passage], by: str | None, locate: Callable[[str], tuple[Span, ...]]
 ) -> dict[Any, tuple[int, int]]:
-    """Passages and occurrences (highlighted words) of matching passages, by group."""
+    """Passages and occurrences (highlighted words) of matching passages, by
+    group. A passage in whose text nothing is highlighted (found by its title or
+    section heading alone) is not counted: a count's passages are those holding
+    its occurrences."""
     groups: dict[Any, tuple[int, int]] = {}
     for passage in passages:
+        found = len(locate(passage.text))
+        if not found:
+            continue
         key = count_key(passage, by)
         count, occurrences = groups.get(key, (0, 0))
-        groups[key] = (count + 1, occurrences + len(locate(passage.text)))
+        groups[key] = (count + 1, occurrences + found)
     return groups
 
 

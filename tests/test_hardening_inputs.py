@@ -3,6 +3,8 @@ takes; NUL bytes, UTF-16 without a BOM, ISO-8859-6 against Windows-1256."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from archive import Archive, InputError
 from archive.readers import ReadOptions, find_files, passages
 from archive.readers._lines import detect
+from tests.conftest import corpus
 
 NAME = "0200SayfIbnCumar.Fitna.Shamela0007536-ara1"
 
@@ -107,6 +110,47 @@ def test_i_a_phrase_only_in_a_heading_does_not_outrank_the_text(tmp_path):
     res = arc.search('"الصبر على البلاء"', limit=None)
     assert res.hits[0].passage.text == "وفي الحديث الصبر على البلاء من الإيمان"
     assert all(h.score < res.hits[0].score for h in res.hits[1:])
+
+
+def test_i_count_agrees_with_kwic_when_a_heading_matches(tmp_path):
+    # Found by their heading alone, the five paragraphs hold no occurrence: count
+    # leaves them out, as kwic does, though search finds them (ranked lower).
+    book = (
+        "######OpenITI#\n#META#Header#End#\n"
+        "### | باب الصبر على البلاء\n"
+        + "".join(f"# فقرة رقم {i} في موضوع آخر\n" for i in range(5))
+        + "### | باب آخر\n# وفي الحديث الصبر على البلاء من الإيمان والصبر نور\n"
+    )
+    (tmp_path / "in").mkdir()
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(_write(tmp_path / "in", NAME, book))
+    for query in ('"الصبر على البلاء"', "الصبر"):
+        assert arc.search(query, limit=None).total == 6, query
+        lines = list(arc.kwic(query))
+        found = arc.count(query, by="section")
+        assert found.passages == len({line.passage_id for line in lines}) == 1, query
+        assert found.occurrences == len(lines) == (3 if query.startswith('"') else 2), query
+        assert [(g.key, g.passages) for g in found.groups] == [("باب آخر", 1)], query
+
+
+def test_i_count_agrees_with_kwic_on_a_real_book():
+    # Sayf ibn Umar's Fitna: 86 paragraphs under the heading المعركة, 2 of them
+    # holding the word; every passage counted holds an occurrence.
+    book = corpus("openiti/" + NAME)
+    arc = Archive(Path(tempfile.mkdtemp()) / "ix")
+    try:
+        arc.ingest(book)
+        for query in ("المعركة", "الحصار", '"رؤوس الفتنة"', "عثمان", "البصرة"):
+            lines = list(arc.kwic(query))
+            found = arc.count(query, by="section")
+            assert found.passages == len({line.passage_id for line in lines}), query
+            assert found.occurrences == len(lines), query
+            assert all(g.passages and g.occurrences >= g.passages for g in found.groups), query
+        assert arc.search("المعركة", limit=None).total > 80
+        assert arc.count("المعركة").passages < 10
+    finally:
+        arc.close()
+        shutil.rmtree(arc.path.parent, ignore_errors=True)
 
 
 def test_i_find_files_can_exclude(tmp_path):

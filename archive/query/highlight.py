@@ -75,6 +75,17 @@ class Matcher:
     def _count_pieces(self) -> _Pieces:
         return _Pieces(self._piece_count)
 
+    @property
+    def looks_for_nothing(self) -> bool:
+        """Whether the query looks for no word of the body text (it names only
+        titles, headings or other fields): nothing in a text can be marked."""
+        return not (
+            any(self.terms.values())
+            or any(self.prefixes.values())
+            or any(self.phrases.values())
+            or self.vocalised
+        )
+
     def _piece_count(self, piece: str) -> int:
         return sum(map(self._counts, _words_of(piece)))
 

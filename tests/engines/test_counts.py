@@ -20,7 +20,8 @@ import pytest
 import archive.core
 from archive.arabic import DEFAULT
 from archive.arabic.tokens import TOKEN_PATTERN
-from archive.models import Counts, counts, tally
+from archive.errors import QueryError
+from archive.models import Counts, count_key, counts, tally
 from archive.query.highlight import Matcher, matcher
 from archive.query.plan import Planner
 from tests.engines.conftest import make_archive, ranked, write_corpus, write_jsonl
@@ -102,11 +103,21 @@ def counted(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
 
 
 def reference(arc: Any, query: str, by: str | None, **options: Any) -> Counts:
-    """The counts as they were first defined: every hit's passage tallied with the
-    highlighter (:func:`archive.models.tally`, the spans of its body text)."""
+    """The counts by their definition: every hit's passage tallied with the
+    highlighter (the spans of its body text, every word analyzed), leaving out
+    the passages in whose text nothing is marked (found by their title alone)."""
     hits = arc.search(query, limit=None, **options).hits
     plain = locator(arc, query, options).analyzed  # every word analyzed, no shortcut
-    return counts(query, by, tally((h.passage for h in hits), by, plain))
+    groups: dict[Any, tuple[int, int]] = {}
+    for hit in hits:
+        spans = plain(hit.passage.text)
+        if spans:
+            key = count_key(hit.passage, by)
+            held, occurrences = groups.get(key, (0, 0))
+            groups[key] = (held + 1, occurrences + len(spans))
+    tallied = tally((h.passage for h in hits), by, plain)
+    assert tallied == groups  # archive.models.tally keeps the same definition
+    return counts(query, by, groups)
 
 
 def locator(arc: Any, query: str, options: dict[str, Any]) -> Matcher:
@@ -120,6 +131,10 @@ def locator(arc: Any, query: str, options: dict[str, Any]) -> Matcher:
 def test_counts_are_the_tally_of_every_hit(
     counted: Any, query: str, options: dict[str, Any]
 ) -> None:
+    if locator(counted, query, options).looks_for_nothing:  # title: words only
+        with pytest.raises(QueryError, match="count counts words of the passages' text"):
+            counted.count(query, **options)
+        return
     for by in BY:
         assert counted.count(query, by=by, **options) == reference(counted, query, by, **options), (
             by
@@ -138,13 +153,31 @@ def test_ligatures_count_as_the_highlighter_marks_them(counted: Any) -> None:
     found = counted.count("صلى OR الله", source="counts/lig", by="title")
     assert {g.key: g.occurrences for g in found.groups} == {"الصلاة": 2, "": 5}
     # a bare ال standing alone is never highlighted, though the index holds it.
+    # c-bare-article holds two, found by search, and is not counted (nothing marked).
+    assert counted.search("ال", source="counts/other").total == 1
     assert counted.count("ال", source="counts/other").occurrences == 0
-    assert counted.count("ال", source="counts/other").passages == 1
+    assert counted.count("ال", source="counts/other").passages == 0
 
 
-def test_a_title_match_is_a_passage_with_no_occurrence(counted: Any) -> None:
-    found = counted.count("title:الكتاب", where={"volume": 6})
-    assert (found.passages, found.occurrences) == (1, 0)
+def test_a_title_match_holds_no_occurrence_and_is_not_counted(counted: Any) -> None:
+    # c-title-only: "الكتاب" in its title alone; c-changed: in its text (وكتاب).
+    found = counted.search("الكتاب", where={"volume": 6}, limit=None)
+    assert sorted(h.passage.id for h in found) == ["c-changed", "c-title-only"]
+    assert [bool(h.highlights) for h in found if h.passage.id == "c-title-only"] == [False]
+    count = counted.count("الكتاب", where={"volume": 6}, by="title")
+    assert (count.passages, count.occurrences) == (1, 1)
+    assert {g.key: (g.passages, g.occurrences) for g in count.groups} == {"": (1, 1)}
+    assert count.occurrences == len(list(counted.kwic("الكتاب", where={"volume": 6})))
+
+
+def test_a_count_of_title_words_alone_is_refused_naming_the_query(counted: Any) -> None:
+    for query in ("title:الكتاب", "caption:الكتاب", "title:الكتاب OR title:لينين"):
+        with pytest.raises(QueryError, match="count counts words") as raised:
+            counted.count(query)
+        assert raised.value.query == query
+    # A word of the text beside it is counted, the title's is not.
+    mixed = counted.count("title:الكتاب OR الله", where={"volume": 6})
+    assert (mixed.passages, mixed.occurrences) == (1, 3)
 
 
 @pytest.mark.parametrize(("query", "options"), QUERIES, ids=[f"{q} {o}" for q, o in QUERIES])

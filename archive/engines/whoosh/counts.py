@@ -1,7 +1,7 @@
 """Counting the hits of a Whoosh search without ranking them or reading their text.
 
-``Archive.count`` wants how many passages match a query, and how many words of
-their body text the highlighter marks (:class:`archive.query.highlight.Matcher`),
+``Archive.count`` wants how many passages hold words of a query in their body
+text, and how many words of it the highlighter marks (:class:`archive.query.highlight.Matcher`),
 grouped. Here the passages come from the query's matcher without scores
 (``docs_for_query``), the groups by source from the postings of the ``source``
 field, and the marked words from the positions of the body field's terms: the
@@ -82,6 +82,9 @@ def tally(
         return {}
     found = occurrences(reader, docs, locate)
     counted, unread = found if found is not None else ({}, docs)
+    # A passage whose text holds nothing marked (found by its title or section
+    # heading alone) is not counted.
+    docs = {doc for doc in docs if counted.get(doc) or doc in unread}
     keys: dict[int, Any] = {}
     if by is None:
         keys = dict.fromkeys(docs)
@@ -94,10 +97,13 @@ def tally(
             if passage is None:  # not held any more (a snapshot is one state)
                 docs.discard(doc)
                 continue
-            if doc not in keys:
-                keys[doc] = count_key(passage, by)
             if doc in unread:
                 counted[doc] = locate.count(passage.text)
+                if not counted[doc]:
+                    docs.discard(doc)
+                    continue
+            if doc not in keys:
+                keys[doc] = count_key(passage, by)
     groups: Tally = {}
     for doc in docs:
         key = keys[doc]
