@@ -397,6 +397,7 @@ def _plan(
                 tally.unchanged += held
                 meter.skip(file, held)
     seen = tally.seen
+    empty = snapshot.count() == 0  # a first ingest: no passage to look up
     for number, (file, origin) in enumerate(files):
         key = str(file.resolve())
         if key in skip:
@@ -404,7 +405,7 @@ def _plan(
         before = {record.id for record in snapshot.records(key)}
         for line, passage in passages(file, origin, read):
             meter.passage()
-            old = snapshot.record(passage.id)
+            old = None if empty else snapshot.record(passage.id)
             if passage.id in seen or (old is not None and old.file in skip):
                 first = (
                     _place(files, seen[passage.id])

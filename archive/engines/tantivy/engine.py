@@ -99,6 +99,7 @@ class TantivySnapshot:
         self._schema = engine.schema
         self._searcher = searcher
         self._stamp = stamp
+        self._composites: search.Composites = {}  # for every query of this state
 
     def _term(self, field: str, value: str) -> tantivy.Query:
         return tantivy.Query.term_query(self._schema, field, value)
@@ -148,21 +149,30 @@ class TantivySnapshot:
     def terms(
         self, field: str, prefix: str = "", limit: int | None = None
     ) -> list[tuple[str, int]]:
-        """Tantivy lists a prefix's terms most frequent first, and keeps the stems
-        of a field's words as marked terms: the terms are put in order here, a
-        stem's count added to its word's (an upper bound where a passage holds
-        both)."""
+        """Tantivy lists a prefix's terms most frequent first, keeps the stems of
+        a field's words as marked terms, and the terms of a position that holds
+        several inside one composite term: the terms are put in order here, the
+        counts of a word's stems and composites added to its own (an upper
+        bound where a passage holds several)."""
         if field not in store.TERM_FIELDS:
             return []
         counts: dict[str, int] = {}
+        searcher = self._searcher
         for mark in ("", store.STEM_MARK):
-            for term, count in self._searcher.terms_with_prefix(field, mark + prefix):
+            for term, count in searcher.terms_with_prefix(field, mark + prefix):
+                if not mark and term.startswith((store.STEM_MARK, store.COMPOSITE_MARK)):
+                    continue
                 word = term[len(mark) :]
                 counts[word] = counts.get(word, 0) + int(count)
+            for term, _, count in store.composite_terms(searcher, field, mark + prefix):
+                if not mark and term.startswith(store.STEM_MARK):
+                    continue
+                word = term[len(mark) :]
+                counts[word] = counts.get(word, 0) + count
         return sorted(counts.items())[:limit]
 
     def search(self, request: Request, stats: Any = None) -> Ranking:
-        return search.search(self._schema, self._searcher, request, stats)
+        return search.search(self._schema, self._searcher, request, stats, self._composites)
 
     def tally(
         self,
@@ -172,13 +182,18 @@ class TantivySnapshot:
         stats: Any = None,
     ) -> dict[Any, tuple[int, int]]:
         # Neither ranked nor keyed: each passage is loaded once, for its text.
-        return tally_hits(self, search.matching(self._schema, self._searcher, request), by, locate)
+        return tally_hits(
+            self,
+            search.matching(self._schema, self._searcher, request, self._composites),
+            by,
+            locate,
+        )
 
     def facets(self, request: Request, keys: Sequence[str]) -> dict[str, dict[str, int]]:
-        return search.facets(self._schema, self._searcher, request, keys)
+        return search.facets(self._schema, self._searcher, request, keys, self._composites)
 
     def statistics(self, request: Request) -> Stats:
-        return search.statistics(self._schema, self._searcher, request)
+        return search.statistics(self._schema, self._searcher, request, self._composites)
 
     def is_latest(self) -> bool:
         return bool(store.commit_stamp(self._engine.path) == self._stamp)

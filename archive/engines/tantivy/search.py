@@ -4,10 +4,13 @@ drops the ``*`` of ``abc*``), filters, and the archive's one order of hits.
 
 Each leaf becomes the terms it stands for: a term of a surface field also as its
 marked stem (:data:`~archive.engines.tantivy.store.STEM_MARK`, at a third of the
-weight), a prefix, an exact-mode word or a wildcard as the words of the index
-it matches (looked up with ``terms_with_prefix``, each scored with BM25 as the Whoosh
-engine scores them), a phrase as a phrase query over the alternatives at each
-position. Scores are Tantivy's BM25 per field with the planner's weights.
+weight), and each of those also as the composite terms that hold it (a position
+of several terms, :func:`~archive.engines.tantivy.store.composite_terms`),
+weighed with the idf of all of them together; a prefix, an exact-mode word or a
+wildcard as the words of the index it matches (looked up with
+``terms_with_prefix``, each scored with BM25 as the Whoosh engine scores them),
+a phrase as a phrase query over the alternatives at each position. Scores are
+Tantivy's BM25 per field with the planner's weights.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ import tantivy
 from archive import arabic
 from archive.arabic.analysis import EXACT_SEPARATOR
 from archive.engine import FIELDS, Ranked, Ranking, Request
-from archive.engines.tantivy.store import MARKED_WEIGHT, STEM_MARK
+from archive.engines.tantivy.store import (
+    COMPOSITE_MARK,
+    MARKED_WEIGHT,
+    SEPARATOR,
+    STEM_MARK,
+    composite_terms,
+)
 from archive.errors import QueryError
 from archive.query import tree as t
 from archive.query.filters import (
@@ -42,6 +51,9 @@ MAX_EXPANSION = t.MAX_EXPANSION
 _SURFACE = frozenset(name for name, (_, mode) in FIELDS.items() if mode == "surface")
 
 Occur = tantivy.Occur
+
+#: The composite terms holding each ``(field, term)``, kept for one searcher.
+Composites = dict[tuple[str, str], tuple[str, ...]]
 
 
 def _escape(term: str) -> str:
@@ -91,12 +103,50 @@ class Compiler:
         text: str,
         stats: Stats | None = None,
         seen: set[tuple[str, str]] | None = None,
+        composites: Composites | None = None,
     ) -> None:
         self.schema = schema
         self.searcher = searcher
         self.text = text
         self.stats = stats
         self.seen = seen
+        #: The composites holding each term, kept by the searcher's owner (one
+        #: committed state) across the queries it compiles.
+        self.composites = {} if composites is None else composites
+
+    def _composites(self, field: str, term: str) -> tuple[str, ...]:
+        """The composite terms of ``field`` that hold ``term``."""
+        key = (field, term)
+        found = self.composites.get(key)
+        if found is None:
+            listed = composite_terms(self.searcher, field, term + SEPARATOR)
+            found = tuple(whole for _, whole, _ in listed)
+            if len(self.composites) >= 100_000:
+                self.composites.clear()
+            self.composites[key] = found
+        return found
+
+    def _frequency(self, field: str, term: str) -> tuple[int, int]:
+        """The passages in all and those holding ``term``: the collection's if
+        this compiler has its statistics, else this index's."""
+        if self.stats is not None:
+            return self.stats.docs, self.stats.frequency.get((field, term), 0)
+        return int(self.searcher.num_docs), int(self.searcher.doc_freq(field, term))
+
+    def _pooled(self, field: str, terms: Sequence[str]) -> dict[str, float]:
+        """For terms that stand for one word (the word alone and the composites
+        holding it), the factor that gives each the idf of the word: of all the
+        passages holding any of them (their sum, an upper bound)."""
+        if self.seen is not None:
+            self.seen.update((field, term) for term in terms)
+        counts = {term: self._frequency(field, term) for term in terms}
+        docs = max((n for n, _ in counts.values()), default=0)
+        together = min(docs, sum(f for _, f in counts.values()))
+        wide = idf(docs, together)
+        return {
+            term: wide / idf(docs, f) if f and idf(docs, f) > 0 else 1.0
+            for term, (_, f) in counts.items()
+        }
 
     def _weight(self, field: str, words: Sequence[str]) -> float:
         """The correction of the weight of terms scored together (a phrase sums
@@ -124,24 +174,42 @@ class Compiler:
         return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
 
     def _term(self, field: str, text: str, boost: float) -> tantivy.Query:
-        q = self._term_query(field, text, boost)
-        if field not in _SURFACE:
-            return q
-        marked = self._term_query(field, STEM_MARK + text, boost * MARKED_WEIGHT)
-        return tantivy.Query.boolean_query([(Occur.Should, q), (Occur.Should, marked)])
+        forms = [(text, 1.0)]
+        if field in _SURFACE:
+            forms.append((STEM_MARK + text, MARKED_WEIGHT))
+        parts: list[tuple[Occur, tantivy.Query]] = []
+        for form, weight in forms:
+            held = self._composites(field, form)
+            if not held:
+                parts.append((Occur.Should, self._term_query(field, form, boost * weight)))
+                continue
+            for term, factor in self._pooled(field, (form, *held)).items():
+                q = self._term_query(field, term, boost * weight * factor)
+                parts.append((Occur.Should, q))
+        return parts[0][1] if len(parts) == 1 else tantivy.Query.boolean_query(parts)
 
-    def _expand(self, field: str, prefix: str, keep: Callable[[str], bool]) -> list[str]:
-        """The terms of ``field`` that start with ``prefix`` and ``keep`` accepts."""
+    def _too_many(self, prefix: str) -> QueryError:
+        return QueryError(
+            f"{prefix.split(EXACT_SEPARATOR)[0].lstrip(STEM_MARK)}* stands for more than "
+            f"{MAX_EXPANSION:,} words of the index: write more of the word",
+            self.text,
+        )
+
+    def _expand(
+        self, field: str, prefix: str, keep: Callable[[str], bool], weight: float = 1.0
+    ) -> list[tuple[str, float]]:
+        """The terms of ``field`` that start with ``prefix`` and ``keep`` accepts,
+        and the composite terms holding one, each with ``weight``."""
         found = self.searcher.terms_with_prefix(field, prefix, limit=MAX_EXPANSION + 1)
         if len(found) > MAX_EXPANSION:
-            raise QueryError(
-                f"{prefix.split(EXACT_SEPARATOR)[0]}* stands for more than "
-                f"{MAX_EXPANSION:,} words of the index: write more of the word",
-                self.text,
-            )
-        return [term for term, _ in found if keep(term)]
+            raise self._too_many(prefix)
+        held = composite_terms(self.searcher, field, prefix, limit=MAX_EXPANSION)
+        if len(held) > MAX_EXPANSION:
+            raise self._too_many(prefix)
+        out = [(term, weight) for term, _ in found if keep(term)]
+        return out + [(whole, weight) for term, whole, _ in held if keep(term)]
 
-    def _wildcard(self, leaf: t.Wildcard) -> list[str]:
+    def _wildcard(self, leaf: t.Wildcard) -> list[tuple[str, float]]:
         """The terms of the field that a wildcard matches whole: in a surface field
         its words and its marked stems, a stem and the word spelled the same
         counted once against :data:`MAX_EXPANSION` (the Whoosh engine keeps them
@@ -153,32 +221,40 @@ class Compiler:
         """
         matches = t.wildcard_match(leaf.pattern)
         word = leaf.word or leaf.pattern
-        marks = ("", STEM_MARK) if leaf.field in _SURFACE else ("",)
-        found: list[str] = []
+        marks = ((("", 1.0), (STEM_MARK, MARKED_WEIGHT)) if leaf.field in _SURFACE
+                 else (("", 1.0),))  # fmt: skip
+        found: list[tuple[str, float]] = []
         distinct: set[str] = set()
-        for mark in marks:
+        for mark, weight in marks:
             listed = self.searcher.terms_with_prefix(
                 leaf.field, mark + leaf.head, limit=t.MAX_SCAN + 1
             )
-            if len(listed) > t.MAX_SCAN:
+            held = composite_terms(self.searcher, leaf.field, mark + leaf.head, limit=t.MAX_SCAN)
+            if len(listed) > t.MAX_SCAN or len(held) > t.MAX_SCAN:
                 raise QueryError(t.too_many_read(word), word)
-            for term, _ in listed:
+            pairs = [(term, term) for term, _ in listed] + [(term, w) for term, w, _ in held]
+            for term, whole in pairs:
+                if not mark and term.startswith((STEM_MARK, COMPOSITE_MARK)):
+                    continue  # listed with the other mark, or a composite listed by its terms
                 text = term[len(mark) :].split(EXACT_SEPARATOR, 1)[0]
                 if matches(text):
-                    found.append(term)
+                    found.append((whole, weight))
                     distinct.add(term[len(mark) :])
             if len(distinct) > MAX_EXPANSION:
                 raise QueryError(t.too_many_matched(word), word)
         return sorted(found)
 
-    def _words(self, leaf: t.Leaf) -> list[str]:
-        """Every term of the index a prefix, exact-mode or wildcard leaf stands for."""
+    def _words(self, leaf: t.Leaf) -> list[tuple[str, float]]:
+        """Every term of the index a leaf stands for (a prefix, exact-mode word or
+        wildcard expanded), each with its weight (a marked stem's, or 1)."""
         if isinstance(leaf, t.Wildcard):
             return self._wildcard(leaf)
         if isinstance(leaf, t.Prefix):
             words = self._expand(leaf.field, leaf.text, lambda term: True)
             if leaf.field in _SURFACE:
-                words += self._expand(leaf.field, STEM_MARK + leaf.text, lambda term: True)
+                words += self._expand(
+                    leaf.field, STEM_MARK + leaf.text, lambda term: True, MARKED_WEIGHT
+                )
             return words
         if isinstance(leaf, t.Vocalised):
             written = leaf.text
@@ -187,22 +263,21 @@ class Compiler:
                 return arabic.marks_fit(written, term.split(EXACT_SEPARATOR, 1)[1])
 
             return self._expand(leaf.field, arabic.skeleton(written) + EXACT_SEPARATOR, fits)
-        return [leaf.text]
+        words = [(leaf.text, 1.0)]
+        if leaf.field in _SURFACE:
+            words.append((STEM_MARK + leaf.text, MARKED_WEIGHT))
+        field = leaf.field
+        return words + [(whole, w) for term, w in words for whole in self._composites(field, term)]
 
     def _expanded(self, leaf: t.Prefix | t.Vocalised | t.Wildcard) -> tantivy.Query:
-        words = self._words(leaf)
-        if not words:
+        weights: dict[str, float] = {}
+        for word, weight in self._words(leaf):  # a composite may hold a word and its stem
+            weights[word] = max(weight, weights.get(word, 0.0))
+        if not weights:
             return tantivy.Query.empty_query()
         parts = [
-            (
-                Occur.Should,
-                self._term_query(
-                    leaf.field,
-                    word,
-                    leaf.boost * (MARKED_WEIGHT if word.startswith(STEM_MARK) else 1.0),
-                ),
-            )
-            for word in words
+            (Occur.Should, self._term_query(leaf.field, word, leaf.boost * weight))
+            for word, weight in sorted(weights.items())
         ]
         return parts[0][1] if len(parts) == 1 else tantivy.Query.boolean_query(parts)
 
@@ -213,21 +288,19 @@ class Compiler:
         for leaf in leaves:
             if not isinstance(leaf, t.LEAVES):
                 raise AssertionError(f"a phrase part that is not a word: {leaf!r}")
-            if isinstance(leaf, t.Term):
-                words.append(_escape(leaf.text))
-                if field in _SURFACE:
-                    words.append(_escape(STEM_MARK + leaf.text))
-            else:
-                words += [_escape(w) for w in self._words(leaf)]
+            words += sorted({_escape(w) for w, _ in self._words(leaf)})
         return "(?:" + "|".join(words) + ")" if words else "(?:\\x{1}\\x{2}\\x{3})"
 
     def _phrase(self, node: t.Phrase) -> tantivy.Query:
         slop = max(0, node.slop - 1)  # Whoosh's slop 1 is Tantivy's 0: next to each other
-        plain = node.field not in _SURFACE and all(type(p) is t.Term for p in node.parts)
+        terms = [p.text for p in node.parts if type(p) is t.Term]
+        plain = (
+            node.field not in _SURFACE
+            and len(terms) == len(node.parts)
+            and not any(self._composites(node.field, term) for term in terms)
+        )
         if plain:
-            words: list[str | tuple[int, str]] = [
-                p.text for p in node.parts if isinstance(p, t.Term)
-            ]
+            words: list[str | tuple[int, str]] = list(terms)
             q = tantivy.Query.phrase_query(self.schema, node.field, words, slop=slop)
             plain_words = [w for w in words if isinstance(w, str)]
             return self._boost(q, node.boost * self._weight(node.field, plain_words))
@@ -322,10 +395,18 @@ def _fields(doc: tantivy.Document) -> tuple[dict[str, Any], str, int]:
     return passage, str(doc.get_first("file") or ""), int(doc.get_first("line") or 0)
 
 
-def statistics(schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request) -> Stats:
-    """This index's statistics of the terms a request scores."""
+def statistics(
+    schema: tantivy.Schema,
+    searcher: tantivy.Searcher,
+    request: Request,
+    composites: Composites | None = None,
+) -> Stats:
+    """This index's statistics of the terms a request scores (``composites``:
+    what :class:`Compiler` keeps for the searcher)."""
     seen: set[tuple[str, str]] = set()
-    Compiler(schema, searcher, request.plan.text, seen=seen)(request.plan.root)
+    Compiler(schema, searcher, request.plan.text, seen=seen, composites=composites)(
+        request.plan.root
+    )
     return Stats(
         docs=int(searcher.num_docs),
         frequency={(f, w): int(searcher.doc_freq(f, w)) for f, w in seen},
@@ -333,11 +414,17 @@ def statistics(schema: tantivy.Schema, searcher: tantivy.Searcher, request: Requ
 
 
 def facets(
-    schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request, keys: Sequence[str]
+    schema: tantivy.Schema,
+    searcher: tantivy.Searcher,
+    request: Request,
+    keys: Sequence[str],
+    composites: Composites | None = None,
 ) -> dict[str, dict[str, int]]:
     """For each facet key, its values' counts among the request's hits: Tantivy
     lists a prefix's terms with their counts among the documents of a query."""
-    compiled = Compiler(schema, searcher, request.plan.text)(request.plan.root)
+    compiled = Compiler(schema, searcher, request.plan.text, composites=composites)(
+        request.plan.root
+    )
     query = with_filters(schema, searcher, compiled, request.filters)
     out: dict[str, dict[str, int]] = {}
     for key in keys:
@@ -352,22 +439,33 @@ def facets(
 
 
 def matching(
-    schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request
+    schema: tantivy.Schema,
+    searcher: tantivy.Searcher,
+    request: Request,
+    composites: Composites | None = None,
 ) -> list[tantivy.DocAddress]:
     """The ``DocAddress`` of every passage a request matches, in no order (for
     counting: not sorted, no stored field read)."""
-    compiled = Compiler(schema, searcher, request.plan.text)(request.plan.root)
+    compiled = Compiler(schema, searcher, request.plan.text, composites=composites)(
+        request.plan.root
+    )
     query = with_filters(schema, searcher, compiled, request.filters)
     found = searcher.search(query, max(1, searcher.num_docs), count=False).hits
     return [address for _, address in found]
 
 
 def search(
-    schema: tantivy.Schema, searcher: tantivy.Searcher, request: Request, stats: Stats | None = None
+    schema: tantivy.Schema,
+    searcher: tantivy.Searcher,
+    request: Request,
+    stats: Stats | None = None,
+    composites: Composites | None = None,
 ) -> Ranking:
     """The hits of a request: ``DocAddress`` references, in the archive's order;
     scored with the collection's ``stats`` if given."""
-    compiled = Compiler(schema, searcher, request.plan.text, stats)(request.plan.root)
+    compiled = Compiler(schema, searcher, request.plan.text, stats, composites=composites)(
+        request.plan.root
+    )
     query = with_filters(schema, searcher, compiled, request.filters)
     everything = max(1, searcher.num_docs)
     limit, sort = request.limit, request.sort

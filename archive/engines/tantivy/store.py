@@ -7,9 +7,20 @@ term: each text field is added as a ``tantivy.PreTokenizedString`` of the
 analyzer's tokens (terms, positions, character offsets into the original), so
 Tantivy's tokenizers are never used.
 
+Every text field is given to Tantivy as a string of terms separated by spaces,
+one term a position, split by Tantivy's ``whitespace`` tokenizer: no token
+objects to parse (the pre-tokenized JSON of format 1 cost the writer ten times
+its indexing). A position that holds several terms (a word and its stems, two
+spellings of a hamza) holds one *composite* term instead, :data:`COMPOSITE_MARK`
+and the terms, sorted; for each of them the ``alts`` field holds the term
+``field SEP term SEP composite`` (:data:`SEPARATOR`), so that a query finds
+every composite holding its term with one prefix lookup
+(:func:`composite_terms`). Offsets are not kept: highlights come from the
+archive's own matcher over the stored text.
+
 Tantivy keeps no weight per token: where the Whoosh engine holds a word's stems
-at its position with a third of the weight, this one holds them at the same
-position marked with :data:`STEM_MARK`, a term of its own that queries look up
+at its position with a third of the weight, this one marks them with
+:data:`STEM_MARK` (inside the composite of the word), and queries look them up
 at :data:`archive.arabic.analysis.STEM_BOOST` of the word's weight.
 """
 
@@ -17,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -44,7 +56,8 @@ from archive.query.filters import meta_terms
 ENGINE = "tantivy"
 
 #: The layout of the fields in the index; bumped when the schema changes.
-FORMAT_VERSION = 1
+#: 2: terms as text split at spaces, composite terms (1: pre-tokenized JSON).
+FORMAT_VERSION = 2
 
 
 #: The record of the files ingested and the hash of each, beside the index.
@@ -52,6 +65,15 @@ MANIFEST_FILE = "files.json"  # written by archive.ingest
 
 #: Marks a stem held beside its word in a surface field (a term no written word has).
 STEM_MARK = "\x02"
+
+#: Starts a composite term: the terms of one position, sorted, each after this mark.
+COMPOSITE_MARK = "\x03"
+
+#: Separates the field, the term and the composite in a term of :data:`ALTS`.
+SEPARATOR = "\x04"
+
+#: The field that lists, for every term held inside composites, those composites.
+ALTS = "alts"
 
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT = 10.0
@@ -67,6 +89,9 @@ WRITER_THREADS = 1
 #: The fields whose terms can be listed (:meth:`archive.engine.Snapshot.terms`).
 TERM_FIELDS = frozenset(("id", "source", "file", "meta", "root", *FIELDS))
 POSITIONAL = frozenset(name for name, (_, mode) in FIELDS.items() if mode != "light")  # not root
+
+#: The analysis modes whose fields keep positions (the others hold every term as is).
+POSITIONAL_MODES = frozenset(mode for name, (_, mode) in FIELDS.items() if name in POSITIONAL)
 
 
 def schema(profile: arabic.Profile = arabic.DEFAULT) -> tantivy.Schema:
@@ -84,8 +109,33 @@ def schema(profile: arabic.Profile = arabic.DEFAULT) -> tantivy.Schema:
     builder.add_bytes_field("passage", stored=True)
     for name in fields_of(profile):
         option = "position" if name in POSITIONAL else "freq"
-        builder.add_text_field(name, tokenizer_name="raw", index_option=option)
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option=option)
+    builder.add_text_field(ALTS, tokenizer_name="whitespace", index_option="basic")
     return builder.build()
+
+
+def composite(terms: list[str]) -> str:
+    """The one term of a position holding several: :data:`COMPOSITE_MARK` before
+    each of them, sorted (the same set gives the same term, whatever the word)."""
+    return "".join(COMPOSITE_MARK + term for term in sorted(set(terms)))
+
+
+def composite_terms(
+    searcher: tantivy.Searcher, field: str, prefix: str, limit: int | None = None
+) -> list[tuple[str, str, int]]:
+    """``(term, composite, passages)`` for every composite term of ``field``
+    holding a term that starts with ``prefix`` (the whole term, when it ends with
+    :data:`SEPARATOR`), read from :data:`ALTS`; at most ``limit`` (then one more,
+    to tell that there were more). ``passages`` counts those that held it when
+    written (an upper bound: deleted ones count until their segment is merged)."""
+    listed = searcher.terms_with_prefix(
+        ALTS, field + SEPARATOR + prefix, limit=None if limit is None else limit + 1
+    )
+    out: list[tuple[str, str, int]] = []
+    for entry, count in listed:
+        _, term, whole = entry.split(SEPARATOR, 2)
+        out.append((term, whole, int(count)))
+    return out
 
 
 def format_record(profile: arabic.Profile) -> dict[str, Any]:
@@ -202,73 +252,108 @@ def commit_stamp(path: Path) -> tuple[int, int]:
     return (status.st_mtime_ns, status.st_size)
 
 
+class _Words(dict[str, str]):
+    """The terms of each word in one mode, as text (:meth:`Documents._make`),
+    made on first use, and in ``alts`` the :data:`ALTS` entries of the words that
+    have some; both emptied together when it holds :data:`Documents.CACHE_SIZE`
+    words (a word whose text is kept always has its entries)."""
+
+    __slots__ = ("alts", "make")
+
+    def __init__(self, make: Any) -> None:
+        super().__init__()
+        self.make = make
+        self.alts: dict[str, tuple[str, ...]] = {}
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= Documents.CACHE_SIZE:
+            self.clear()
+            self.alts.clear()
+        made: str
+        alts: tuple[str, ...]
+        made, alts = self.make(word)
+        self[word] = made
+        if alts:
+            self.alts[word] = alts
+        return made
+
+
 class Documents:
     """Makes the Tantivy documents of passages, with the archive's analysis.
 
     Each text is split into words once; each word's terms in each mode are
-    kept in a bounded cache of this object's own (:data:`CACHE_SIZE` words a
-    mode), so a frequent word is analyzed once per writer.
+    kept as text in a bounded cache of this object's own (:data:`CACHE_SIZE`
+    words a mode), so that a frequent word is analyzed once per writer and a
+    field's text is made by joining its words' (no Python loop per word).
     """
 
     #: Words whose terms are kept, per mode.
-    CACHE_SIZE = 100_000
+    CACHE_SIZE = 200_000
 
     def __init__(self, profile: arabic.Profile) -> None:
         fields = fields_of(profile)
         modes = {mode for _, mode in fields.values()}
         self.analyzers = {mode: Analyzer(mode, profile, cache_size=0) for mode in modes}
-        self._terms: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {m: {} for m in modes}
-        self._fields: dict[str, list[tuple[str, str]]] = {}
+        #: The words of each field, and the text of each field's attribute.
+        self._words: dict[str, _Words] = {}
+        self._fields: dict[str, list[tuple[str, _Words]]] = {}
         for name, (attribute, mode) in fields.items():
-            self._fields.setdefault(attribute, []).append((name, mode))
+            words = _Words(functools.partial(self._make, name, mode))
+            self._words[name] = words
+            self._fields.setdefault(attribute, []).append((name, words))
 
-    def _analyze(self, word: str, mode: str) -> tuple[tuple[str, ...], ...]:
-        parts = self.analyzers[mode].weighted(word)
-        marked = tuple(
-            tuple(
-                json.dumps(
-                    STEM_MARK + term if mode == SURFACE and weight < 1.0 else term,
-                    ensure_ascii=False,
-                )
+    def _make(self, name: str, mode: str, word: str) -> tuple[str, tuple[str, ...]]:
+        """The terms of ``word`` in field ``name`` (analyzed in ``mode``) as text:
+        in a positional field one term a position (a composite where several
+        share it), else every term; and the :data:`ALTS` entries of its
+        composites (``name SEP term SEP composite``)."""
+        heads: list[str] = []
+        alts: list[str] = []
+        for alternatives in self.analyzers[mode].weighted(word):
+            terms = [
+                STEM_MARK + term if mode == SURFACE and weight < 1.0 else term
                 for term, weight in alternatives
-            )
-            for alternatives in parts
-        )
-        cache = self._terms[mode]
-        if len(cache) >= self.CACHE_SIZE:
-            cache.clear()
-        cache[word] = marked
-        return marked
+            ]
+            if mode not in POSITIONAL_MODES:
+                heads += terms
+            elif len(terms) == 1:
+                heads.append(terms[0])
+            else:
+                whole = composite(terms)
+                heads.append(whole)
+                alts += [name + SEPARATOR + term + SEPARATOR + whole for term in set(terms)]
+        return " ".join(heads), tuple(alts)
 
-    def tokens(self, words: list[tuple[str, int, int]], mode: str) -> list[str]:
-        """The tokens, as JSON objects, of the words ``(word, start, end)`` of a
-        text in one mode: each term with its position and the character offsets
-        of its word; in ``surface``, stems beside their words are marked with
-        :data:`STEM_MARK`."""
-        cache = self._terms[mode]
-        out: list[str] = []
-        append = out.append
-        position = 0
-        for word, start, end in words:
-            parts = cache.get(word)
-            if parts is None:
-                parts = self._analyze(word, mode)
-            for alternatives in parts:
-                for term in alternatives:
-                    append(
-                        f'{{"offset_from":{start},"offset_to":{end},"position":{position},'
-                        f'"text":{term},"position_length":1}}'
-                    )
-                position += 1
+    def fields(self, passage: Passage) -> dict[str, str]:
+        """The text of terms of each text field of a passage (and of :data:`ALTS`)."""
+        out: dict[str, str] = {}
+        alts: set[str] = set()
+        for attribute, names in self._fields.items():
+            text = getattr(passage, attribute)
+            if not text:
+                continue
+            words = TOKEN_PATTERN.findall(text)
+            distinct: set[str] | None = None
+            for name, cache in names:
+                made = " ".join(map(cache.__getitem__, words))
+                if made:
+                    out[name] = made
+                held = cache.alts
+                if held:
+                    distinct = set(words) if distinct is None else distinct
+                    for word in held.keys() & distinct:
+                        alts.update(held[word])
+        if alts:
+            out[ALTS] = " ".join(alts)
         return out
 
     def json(self, passage: Passage, record: Record, seq: int) -> str:
         """The document of a passage read from ``record.file`` at ``record.line``,
-        as the JSON that Tantivy's ``add_json`` reads (a text field as an object
-        of its text and its tokens: Tantivy's pre-tokenized text). Plain text,
-        cheap to send from a worker process; no Python object per token."""
+        as the JSON that Tantivy's ``add_json`` reads: each text field as its
+        terms separated by spaces. Plain text, cheap to send from a worker
+        process."""
         passage_json = json.dumps(passage.to_dict(), ensure_ascii=False).encode("utf-8")
-        head = json.dumps(
+        return json.dumps(
             {
                 "id": passage.id,
                 "source": passage.source,
@@ -278,23 +363,10 @@ class Documents:
                 "seq": seq,
                 "digest": base64.b64encode(record.digest.encode("ascii")).decode("ascii"),
                 "passage": base64.b64encode(passage_json).decode("ascii"),
+                **self.fields(passage),
             },
             ensure_ascii=False,
         )
-        fields: list[str] = []
-        for attribute, names in self._fields.items():
-            text = getattr(passage, attribute)
-            if not text:
-                continue
-            words = [(m.group(), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
-            quoted = json.dumps(text, ensure_ascii=False)
-            for name, mode in names:
-                tokens = self.tokens(words, mode)
-                if tokens:
-                    fields.append(f'"{name}":{{"text":{quoted},"tokens":[{",".join(tokens)}]}}')
-        if not fields:
-            return head
-        return head[:-1] + "," + ",".join(fields) + "}"
 
 
 #: The weight of a marked stem against its word, as the Whoosh engine weighs it.
