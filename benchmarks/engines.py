@@ -52,8 +52,12 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "benchmarks"))
+if os.environ.get("ARCHIVE_BENCH_CODE"):  # the "before" side: another commit's package
+    sys.path.insert(0, os.environ["ARCHIVE_BENCH_CODE"])
 
-SIDES = ("whoosh", "tantivy", "raw")
+#: "before" is the Tantivy engine of the package in ``--before DIR`` (a copy of
+#: another commit, e.g. ``git archive``), for a comparison in the same run.
+SIDES = ("whoosh", "tantivy", "raw", "before")
 HADITH = "hadith_bukhari_muslim.jsonl"
 
 
@@ -177,7 +181,8 @@ def open_side(side: str, index: Path, create: bool) -> Any:
         return Raw(index, create)
     from archive import Archive
 
-    return Archive(index, engine=side if create else None, create=create)
+    engine = "tantivy" if side == "before" else side
+    return Archive(index, engine=engine if create else None, create=create)
 
 
 def answer(side: str, arc: Any, query: str) -> int:
@@ -243,6 +248,16 @@ COLD = (
 )
 
 
+def _env(side: str) -> dict[str, str] | None:
+    if side != "before":
+        return None
+    return {**os.environ, "ARCHIVE_BENCH_CODE": BEFORE[0]}
+
+
+#: The folder of the "before" side's package (``--before``).
+BEFORE: list[str] = []
+
+
 def cold_start(side: str, index: Path, query: str) -> float:
     runs = []
     for _ in range(5):
@@ -251,6 +266,7 @@ def cold_start(side: str, index: Path, query: str) -> float:
             capture_output=True,
             text=True,
             check=True,
+            env=_env(side),
         )
         runs.append(float(done.stdout.strip()))
     return 1000 * statistics.median(runs)
@@ -261,7 +277,11 @@ def run_side(side: str, folder: Path, work: Path, queries: list[str]) -> dict[st
     shutil.rmtree(index, ignore_errors=True)
     spec = json.dumps([side, str(folder), str(index), queries], ensure_ascii=False)
     done = subprocess.run(
-        [sys.executable, __file__, "--child", spec], capture_output=True, text=True, check=False
+        [sys.executable, __file__, "--child", spec],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_env(side),
     )
     if done.returncode != 0:
         raise SystemExit(f"{side} failed:\n{done.stderr[-3000:]}")
@@ -327,6 +347,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help="also compare a sharded archive of N Tantivy shards with one index (top 10)",
     )
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="a folder holding another commit's archive package: adds the side 'before'",
+    )
     parser.add_argument("--out", default=str(PROJECT / "benchmarks" / "out" / "engines.json"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -334,6 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         side, folder, index, queries = json.loads(args.child)
         print(json.dumps(child(side, Path(folder), Path(index), queries)))
         return 0
+    if args.before:
+        BEFORE.append(str(Path(args.before).resolve()))
+        if "before" not in args.sides:
+            args.sides.append("before")
+    elif "before" in args.sides:
+        parser.error("the side 'before' needs --before DIR")
     corpora = corpora_folder(args.corpora)
     if not (corpora / HADITH).is_file():
         print(f"the shared corpora are not in {corpora} (--corpora)", file=sys.stderr)
@@ -372,6 +403,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"tantivy/raw: ingest {t['passages_per_s'] / r['passages_per_s']:.2f}x, "
                 f"p50 {t['p50_ms'] / r['p50_ms']:.2f}x, p95 {t['p95_ms'] / r['p95_ms']:.2f}x"
+            )
+        if "before" in sides_ and "tantivy" in sides_:
+            t, b = sides_["tantivy"], sides_["before"]
+            print(
+                f"tantivy/before: ingest {t['passages_per_s'] / b['passages_per_s']:.2f}x, "
+                f"p50 {t['p50_ms'] / b['p50_ms']:.2f}x, p95 {t['p95_ms'] / b['p95_ms']:.2f}x"
             )
         if "whoosh" in sides_ and "tantivy" in sides_:
             t, w = sides_["tantivy"], sides_["whoosh"]

@@ -70,6 +70,20 @@ class Matcher:
     )
     #: For :meth:`_phrase_marks`: the positions of each piece of text.
     _placed: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+    #: The profile's fold table and shared analyzers, looked up once (a look-up
+    #: hashes the profile).
+    _table: dict[int, str | None] = attrs.field(init=False, eq=False, repr=False)
+    _analyzers: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+
+    @_table.default
+    def _fold_table(self) -> dict[int, str | None]:
+        return fold_table(self.profile)
+
+    def _analyzer(self, mode: str) -> Any:
+        found = self._analyzers.get(mode)
+        if found is None:
+            found = self._analyzers[mode] = shared(mode, self.profile)
+        return found
 
     @_counted.default
     def _count_pieces(self) -> _Pieces:
@@ -87,7 +101,41 @@ class Matcher:
         )
 
     def _piece_count(self, piece: str) -> int:
+        needles = self._every_needle()
+        if (
+            needles is not None
+            and unicodedata.is_normalized("NFC", piece)
+            and not arabic.plain_spellings(piece)
+        ):
+            # The fold of each word is a piece of the fold of the text around
+            # it (see _may_hold): a piece whose fold holds no needle holds no
+            # word that matches, and is not cut into words.
+            folded = piece.translate(self._table).lower()
+            if not any(needle in folded for needle in needles):
+                return 0
         return sum(map(self._counts, _words_of(piece)))
+
+    def _every_needle(self) -> tuple[str, ...] | None:
+        """What the fold of a piece of text must hold for a word of it to match
+        outside phrases, in any mode (:meth:`_needles`); None where that cannot
+        be told so (a mode without needles, a needle with a Greek sigma)."""
+        if "*" in self._needed:
+            return self._needed["*"]
+        found: list[str] | None = []
+        for mode in BODY_MODES:
+            if not (self.terms.get(mode) or self.prefixes.get(mode)) and not (
+                mode == EXACT and self.vocalised
+            ):
+                continue
+            needles = self._needles(mode)
+            if needles is None or found is None:
+                found = None
+                break
+            found += needles
+        if found is not None and any(c in "\u03a3\u03c3\u03c2" for n in found for c in n):
+            found = None
+        self._needed["*"] = None if found is None else tuple(found)
+        return self._needed["*"]
 
     def count(self, text: str) -> int:
         """How many spans of ``text`` this query matched: ``len(self(text))``,
@@ -151,7 +199,7 @@ class Matcher:
                     folded = arabic.fold(word, self.profile)
                 if not any(needle in folded for needle in needles):
                     continue
-            parts = shared(mode, self.profile).weighted(word)
+            parts = self._analyzer(mode).weighted(word)
             if any(
                 self._fits(term, terms, prefixes, vocalised)
                 for alternatives in parts
@@ -201,7 +249,7 @@ class Matcher:
         an Uthmani text's spellings add letters: those are not told so.)"""
         if not unicodedata.is_normalized("NFC", text) or arabic.plain_spellings(text):
             return True
-        folded = text.translate(fold_table(self.profile)).lower()
+        folded = text.translate(self._table).lower()
         for _, phrase in phrases:
             terms = [{term.removeprefix(LIGHT_MARK) for term in alts} for alts in phrase]
             if any(c in "\u03a3\u03c3\u03c2" for place in terms for term in place for c in term):
@@ -231,7 +279,7 @@ class Matcher:
             for k, (mode, phrase) in enumerate(phrases):
                 if not spelled and not any(term in folded for term in wanted[k]):
                     continue  # no term of the phrase in it (see _fits_word)
-                analyzed = shared(mode, self.profile).weighted(written)
+                analyzed = self._analyzer(mode).weighted(written)
                 for n, alternatives in enumerate(analyzed):
                     terms = {term for term, _ in alternatives}
                     fills[n] |= {(k, i) for i, alts in enumerate(phrase) if terms & alts}
@@ -278,7 +326,7 @@ class Matcher:
                 continue
             if words is None:
                 words = [(m.group(), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
-            weighted = shared(mode, self.profile).weighted
+            weighted = self._analyzer(mode).weighted
             known = self._known
             if len(known) > KNOWN_WORDS:
                 known.clear()

@@ -100,6 +100,8 @@ class TantivySnapshot:
         self._searcher = searcher
         self._stamp = stamp
         self._composites: search.Composites = {}  # for every query of this state
+        #: The documents of the last search's hits, read again by :meth:`load`.
+        self._docs: dict[tuple[int, int], tantivy.Document] = {}
 
     def _term(self, field: str, value: str) -> tantivy.Query:
         return tantivy.Query.term_query(self._schema, field, value)
@@ -121,7 +123,11 @@ class TantivySnapshot:
 
     def load(self, refs: Sequence[Any]) -> list[Passage | None]:
         doc = self._searcher.doc
-        return [_passage(doc(address)) for address in refs]
+        read = self._docs
+        return [
+            _passage(read.get((address.segment_ord, address.doc)) or doc(address))
+            for address in refs
+        ]
 
     def batch(self, start: int, count: int) -> tuple[list[Passage], int | None]:
         searcher = self._searcher
@@ -172,7 +178,9 @@ class TantivySnapshot:
         return sorted(counts.items())[:limit]
 
     def search(self, request: Request, stats: Any = None) -> Ranking:
-        return search.search(self._schema, self._searcher, request, stats, self._composites)
+        return search.search(
+            self._schema, self._searcher, request, stats, self._composites, self._docs
+        )
 
     def tally(
         self,

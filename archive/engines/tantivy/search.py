@@ -460,9 +460,11 @@ def search(
     request: Request,
     stats: Stats | None = None,
     composites: Composites | None = None,
+    docs: dict[tuple[int, int], tantivy.Document] | None = None,
 ) -> Ranking:
     """The hits of a request: ``DocAddress`` references, in the archive's order;
-    scored with the collection's ``stats`` if given."""
+    scored with the collection's ``stats`` if given. ``docs``, if given, gets the
+    documents of the hits kept (read for their order), for loading them again."""
     compiled = Compiler(schema, searcher, request.plan.text, stats, composites=composites)(
         request.plan.root
     )
@@ -484,9 +486,21 @@ def search(
                 break
             want *= 4
     rows = []
+    read: dict[tuple[int, int], tantivy.Document] = {}
     for score, address in hits:
-        passage, file, line = _fields(searcher.doc(address))
-        key = hit_key(passage, float(score), sort, file, line)
+        doc = searcher.doc(address)
+        if sort == "score":  # the order needs only the id: the passage is not decoded
+            key = hit_key({"id": doc.get_first("id")}, float(score), sort)
+        else:
+            passage, file, line = _fields(doc)
+            key = hit_key(passage, float(score), sort, file, line)
+        read[address.segment_ord, address.doc] = doc
         rows.append(Ranked(key=key, score=float(score), ref=address))
     rows.sort(key=lambda r: r.key)
-    return Ranking(hits=tuple(rows[:limit]), total=int(total))
+    kept = rows[:limit]
+    if docs is not None:
+        docs.clear()
+        docs.update(
+            {(r.ref.segment_ord, r.ref.doc): read[r.ref.segment_ord, r.ref.doc] for r in kept}
+        )
+    return Ranking(hits=tuple(kept), total=int(total))
