@@ -127,6 +127,13 @@ def analyze_weighted(word: str, mode: str, profile: Profile, query: bool = False
     else:
         spellings = (w.translate(table).lower() for w in plain_spellings(word))
         parts = (tuple(dict.fromkeys([folded, *spellings])),)
+    return _from_folded(parts, mode, query)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _from_folded(parts: tuple[tuple[str, ...], ...], mode: str, query: bool) -> Weighted:
+    """The terms of a word from its folded spellings at each position: kept for
+    the written words that fold alike (every vocalisation of a word)."""
     if mode == SURFACE and not query:
         return tuple(
             tuple(

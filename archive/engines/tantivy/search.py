@@ -52,6 +52,10 @@ _SURFACE = frozenset(name for name, (_, mode) in FIELDS.items() if mode == "surf
 
 Occur = tantivy.Occur
 
+#: How many times the hits asked for a search asks Tantivy for at first, so that
+#: the hits tied with the last one are among them.
+TIE_ROOM = 4
+
 #: The composite terms holding each ``(field, term)``, kept for one searcher.
 Composites = dict[tuple[str, str], tuple[str, ...]]
 
@@ -477,14 +481,24 @@ def search(
         total = result.count  # type: ignore[attr-defined]  # missing from the stubs
     else:
         # Enough hits that every hit tied with the last one kept is among them,
-        # so that ties are ordered by passage id, not by Tantivy's document order.
-        want = limit
+        # so that ties are ordered by passage id, not by Tantivy's document order
+        # (a collection of copies ties often). Asking for more costs Tantivy
+        # next to nothing, a second search as much as the first; the total is
+        # counted once.
+        want = limit * TIE_ROOM
+        counted: int | None = None
         while True:
-            result = searcher.search(query, want, count=True)
-            hits, total = result.hits, result.count  # type: ignore[attr-defined]
+            result = searcher.search(query, want, count=counted is None)
+            hits = result.hits
+            if counted is None:
+                counted = int(result.count)  # type: ignore[attr-defined]  # missing from the stubs
             if len(hits) < want or tie_score(hits[-1][0]) < tie_score(hits[limit - 1][0]):
                 break
             want *= 4
+        total = counted
+        if len(hits) > limit:  # those below the last one kept are not read
+            last = tie_score(hits[limit - 1][0])
+            hits = [hit for hit in hits if tie_score(hit[0]) >= last]
     rows = []
     read: dict[tuple[int, int], tantivy.Document] = {}
     for score, address in hits:
