@@ -97,16 +97,24 @@ def test_i_headings_go_to_the_caption_not_the_title(tmp_path):
     assert first.metadata["section"] == "الفتنة الكبرى / مقتل عثمان بن عفان"
 
 
-def test_i_a_phrase_only_in_a_heading_does_not_outrank_the_text(tmp_path):
+def _patience(tmp_path: Path, last: str) -> Archive:
+    """An archive of a book whose first section's heading holds "الصبر على البلاء"
+    and whose five paragraphs do not; the paragraph of the second section is
+    ``last``."""
     book = (
         "######OpenITI#\n#META#Header#End#\n"
         "### | باب الصبر على البلاء\n"
         + "".join(f"# فقرة رقم {i} في موضوع آخر\n" for i in range(5))
-        + "### | باب آخر\n# وفي الحديث الصبر على البلاء من الإيمان\n"
+        + f"### | باب آخر\n# {last}\n"
     )
     (tmp_path / "in").mkdir()
     arc = Archive(tmp_path / "ix")
     arc.ingest(_write(tmp_path / "in", NAME, book))
+    return arc
+
+
+def test_i_a_phrase_only_in_a_heading_does_not_outrank_the_text(tmp_path):
+    arc = _patience(tmp_path, "وفي الحديث الصبر على البلاء من الإيمان")
     res = arc.search('"الصبر على البلاء"', limit=None)
     assert res.hits[0].passage.text == "وفي الحديث الصبر على البلاء من الإيمان"
     assert all(h.score < res.hits[0].score for h in res.hits[1:])
@@ -115,15 +123,7 @@ def test_i_a_phrase_only_in_a_heading_does_not_outrank_the_text(tmp_path):
 def test_i_count_agrees_with_kwic_when_a_heading_matches(tmp_path):
     # Found by their heading alone, the five paragraphs hold no occurrence: count
     # leaves them out, as kwic does, though search finds them (ranked lower).
-    book = (
-        "######OpenITI#\n#META#Header#End#\n"
-        "### | باب الصبر على البلاء\n"
-        + "".join(f"# فقرة رقم {i} في موضوع آخر\n" for i in range(5))
-        + "### | باب آخر\n# وفي الحديث الصبر على البلاء من الإيمان والصبر نور\n"
-    )
-    (tmp_path / "in").mkdir()
-    arc = Archive(tmp_path / "ix")
-    arc.ingest(_write(tmp_path / "in", NAME, book))
+    arc = _patience(tmp_path, "وفي الحديث الصبر على البلاء من الإيمان والصبر نور")
     for query in ('"الصبر على البلاء"', "الصبر"):
         assert arc.search(query, limit=None).total == 6, query
         lines = list(arc.kwic(query))
