@@ -40,6 +40,7 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb import compound
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -515,6 +516,7 @@ def _missing_segment(ix: whoosh_index.Index) -> str | None:
 #: What reading a damaged index raises from inside Whoosh (and the unpickling
 #: of its stored fields): each becomes an :class:`IndexStoreError`.
 DAMAGE: tuple[type[BaseException], ...] = (
+    FileFormatError,  # a table's header not found: its offset in a compound file damaged
     EOFError,
     struct.error,
     zlib.error,
