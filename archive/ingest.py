@@ -77,6 +77,8 @@ def leave_with_parent(parent: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # blocked by start_worker for the fork
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             libc = ctypes.CDLL(None, use_errno=True)
@@ -90,6 +92,43 @@ def leave_with_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="archive-parent-watch", daemon=True).start()
+
+
+#: The signals that cancel an ingest.
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold back Ctrl-C and SIGTERM for the length of the block; one that came
+    meanwhile comes in at its end.
+
+    For code that an exception raised half-way through leaves broken: a
+    cancel raised inside a queue's ``put`` (in ``Condition.notify``) leaves
+    the queue's feeder thread waiting for ever, and the process then waits
+    for that thread at exit for ever.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def start_worker(process: multiprocessing.process.BaseProcess) -> None:
+    """Start ``process`` with Ctrl-C and SIGTERM held back until it is started.
+
+    A cancel that came in the middle of the start would leave a forked worker
+    whose pid its parent does not know (nothing could stop it), or a worker
+    that runs the parent's Python handler in place of stopping. The worker
+    starts with them held back too, and lets them through once it has set its
+    own handlers (:func:`leave_with_parent`).
+    """
+    with held_signals():
+        process.start()
 
 
 @contextlib.contextmanager

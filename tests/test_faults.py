@@ -153,6 +153,68 @@ def test_sigterm_cancels_an_ingest_as_ctrl_c_does(tmp_path: Path, engine: str) -
     assert [p.to_dict() for p in again] == passages_before
 
 
+# A SIGTERM that comes in inside a queue's put, between Condition.notify's
+# release of the waiting feeder thread and its removal from the waiters (the
+# window of CPython's gh-92530): the waiters of Condition.wait are made here to
+# send the signal just after they are released by the main thread's put.
+_CANCEL_INSIDE_PUT = """
+import os, signal, sys, threading
+from archive import Archive
+
+real_lock = threading._allocate_lock
+released = 0
+
+class Waiter:
+    def __init__(self):
+        self._lock = real_lock()
+    def acquire(self, *args):
+        return self._lock.acquire(*args)
+    def release(self):
+        global released
+        self._lock.release()
+        caller = sys._getframe(2).f_code
+        if caller.co_name == "put" and caller.co_filename.endswith("queues.py"):
+            released += 1
+            if released == 3:
+                os.kill(os.getpid(), signal.SIGTERM)
+    def locked(self):
+        return self._lock.locked()
+
+threading._allocate_lock = Waiter
+Archive(sys.argv[1]).ingest(sys.argv[2], workers=3)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_inside_a_queue_put_cancels_and_the_process_ends(tmp_path: Path) -> None:
+    """A cancel raised half-way through ``Queue.put`` left its feeder thread
+    waiting for ever, and the process waited for it at exit: SIGTERM never
+    ended the ingest (seen once in CI, then made to happen at that step)."""
+    arc = Archive(tmp_path / "ix")
+    arc.ingest(write_jsonl(tmp_path / "first" / "a.jsonl", [{"id": "old", "text": "قديم"}]))
+    files_before = sorted(os.listdir(tmp_path / "ix"))
+    arc.close()
+    big = _big(tmp_path / "in")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CANCEL_INSIDE_PUT, str(tmp_path / "ix"), str(big)],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the ingest did not end after its SIGTERM") from None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0
+    assert b"KeyboardInterrupt: signal 15" in err, err.decode()[-2000:]
+    assert sorted(os.listdir(tmp_path / "ix")) == files_before
+    assert [p.id for p in Archive(tmp_path / "ix", create=False)] == ["old"]
+
+
 # --- the manifest is part of the commit ---------------------------------------------
 
 

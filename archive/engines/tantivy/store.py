@@ -416,19 +416,27 @@ class Analysts:
     def __init__(self, profile: arabic.Profile, procs: int) -> None:
         import multiprocessing
 
+        from archive.ingest import start_worker
+
         context = multiprocessing.get_context("fork")
         pipes = [context.Pipe() for _ in range(procs)]
         self._connections = [parent for parent, _ in pipes]
         self._processes = []
-        for _, child in pipes:
-            process = context.Process(
-                target=_analyst,
-                args=(child, self._connections, profile, os.getpid()),
-                daemon=True,
-            )
-            process.start()
-            child.close()
-            self._processes.append(process)
+        try:
+            for _, child in pipes:
+                process = context.Process(
+                    target=_analyst,
+                    args=(child, self._connections, profile, os.getpid()),
+                    daemon=True,
+                )
+                self._processes.append(process)  # before: close() stops it
+                start_worker(process)
+                child.close()
+        except BaseException:  # a cancel, or a fork that failed: none left behind
+            for _, child in pipes:
+                child.close()
+            self.close()
+            raise
         self._sent: list[int] = [0] * procs  # batches sent and not yet read, a worker
         self._order: list[int] = []  # the worker of each batch not yet read, in order
         self._next = 0
@@ -474,6 +482,8 @@ class Analysts:
             with contextlib.suppress(OSError):
                 connection.close()
         for process in self._processes:
+            if process.pid is None:  # never started
+                continue
             process.join(timeout=1)
             if process.is_alive():
                 process.kill()

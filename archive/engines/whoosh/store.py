@@ -579,8 +579,16 @@ def discard(writer: Any, ix: whoosh_index.Index, path: Path) -> None:
     the lock.
     """
     for task in getattr(writer, "tasks", ()):
-        task.terminate()  # their work is thrown away: stop them before their files go
-        task.join()
+        # Their work is thrown away: stop them before their files go. SIGKILL,
+        # not SIGTERM: nothing a worker runs can keep it from ending.
+        if task.pid is not None:  # started
+            task.kill()
+            task.join()
+    for name in ("jobqueue", "resultqueue"):
+        # What is left in them is not wanted: the process must not wait at
+        # exit to send it to workers that are gone.
+        if (jobs := getattr(writer, name, None)) is not None:
+            jobs.cancel_join_thread()
     try:
         writer.cancel()
     except Exception:  # a writer that failed half-way through its commit
@@ -653,8 +661,10 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]  # whoosh is untyped
             self.subargs,
             self.multisegment,
         )
-        self.tasks.append(task)
-        task.start()
+        from archive.ingest import start_worker
+
+        self.tasks.append(task)  # before: a cancel right after the start stops it
+        start_worker(task)
         return task
 
     def _enqueue(self) -> None:
@@ -671,9 +681,12 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]  # whoosh is untyped
         self.docbuffer: list[Any] = []
 
     def _put(self, job: Any) -> None:
+        from archive.ingest import held_signals
+
         while True:
             try:
-                self.jobqueue.put(job, timeout=0.2)
+                with held_signals():  # a cancel inside put breaks the queue
+                    self.jobqueue.put(job, timeout=0.2)
                 return
             except queue.Full:
                 if not any(task.is_alive() for task in self.tasks):
