@@ -233,7 +233,8 @@ class TantivyWriter:
     ) -> None:
         self._engine = engine
         self._writer = writer
-        self._documents = store.Documents(engine.profile)
+        # Made here only when no worker processes make them.
+        self._documents = store.Documents(engine.profile) if analysts is None else None
         self._analysts = analysts
         self._batch: list[tuple[Passage, Record, int]] = []
         self._changed = False
@@ -252,6 +253,8 @@ class TantivyWriter:
     def add(self, passage: Passage, record: Record) -> None:
         self._changed = True
         if self._analysts is None:
+            if self._documents is None:  # the workers are gone: a commit has begun
+                raise AssertionError("a passage added to a writer after its commit")
             self._index([self._documents.json(passage, record, self._seq)])
         else:
             self._batch.append((passage, record, self._seq))

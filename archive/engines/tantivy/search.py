@@ -177,12 +177,17 @@ class Compiler:
     def _boost(self, query: tantivy.Query, boost: float) -> tantivy.Query:
         return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
 
-    def _term(self, field: str, text: str, boost: float) -> tantivy.Query:
-        forms = [(text, 1.0)]
+    @staticmethod
+    def _forms(field: str, text: str) -> list[tuple[str, float]]:
+        """The terms a word of ``field`` is indexed as, each with its weight: the
+        word, and in a surface field the word as a marked stem."""
         if field in _SURFACE:
-            forms.append((STEM_MARK + text, MARKED_WEIGHT))
+            return [(text, 1.0), (STEM_MARK + text, MARKED_WEIGHT)]
+        return [(text, 1.0)]
+
+    def _term(self, field: str, text: str, boost: float) -> tantivy.Query:
         parts: list[tuple[Occur, tantivy.Query]] = []
-        for form, weight in forms:
+        for form, weight in self._forms(field, text):
             held = self._composites(field, form)
             if not held:
                 parts.append((Occur.Should, self._term_query(field, form, boost * weight)))
@@ -225,8 +230,7 @@ class Compiler:
         """
         matches = t.wildcard_match(leaf.pattern)
         word = leaf.word or leaf.pattern
-        marks = ((("", 1.0), (STEM_MARK, MARKED_WEIGHT)) if leaf.field in _SURFACE
-                 else (("", 1.0),))  # fmt: skip
+        marks = self._forms(leaf.field, "")
         found: list[tuple[str, float]] = []
         distinct: set[str] = set()
         for mark, weight in marks:
@@ -254,11 +258,9 @@ class Compiler:
         if isinstance(leaf, t.Wildcard):
             return self._wildcard(leaf)
         if isinstance(leaf, t.Prefix):
-            words = self._expand(leaf.field, leaf.text, lambda term: True)
-            if leaf.field in _SURFACE:
-                words += self._expand(
-                    leaf.field, STEM_MARK + leaf.text, lambda term: True, MARKED_WEIGHT
-                )
+            words: list[tuple[str, float]] = []
+            for form, weight in self._forms(leaf.field, leaf.text):
+                words += self._expand(leaf.field, form, lambda term: True, weight)
             return words
         if isinstance(leaf, t.Vocalised):
             written = leaf.text
@@ -267,11 +269,9 @@ class Compiler:
                 return arabic.marks_fit(written, term.split(EXACT_SEPARATOR, 1)[1])
 
             return self._expand(leaf.field, arabic.skeleton(written) + EXACT_SEPARATOR, fits)
-        words = [(leaf.text, 1.0)]
-        if leaf.field in _SURFACE:
-            words.append((STEM_MARK + leaf.text, MARKED_WEIGHT))
-        field = leaf.field
-        return words + [(whole, w) for term, w in words for whole in self._composites(field, term)]
+        forms = self._forms(leaf.field, leaf.text)
+        held = [(whole, w) for term, w in forms for whole in self._composites(leaf.field, term)]
+        return forms + held
 
     def _expanded(self, leaf: t.Prefix | t.Vocalised | t.Wildcard) -> tantivy.Query:
         weights: dict[str, float] = {}
