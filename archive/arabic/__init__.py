@@ -174,6 +174,7 @@ from archive.arabic.tokens import (
     tokens,
 )
 from archive.arabic.uthmani import (
+    RESPELLING,
     SMALL_LETTERS,
     plain_spellings,
 )
@@ -246,6 +247,7 @@ __all__ = [
     "PRONOUNS",
     "QUADRILITERAL",
     "QUESTION_WORDS",
+    "RESPELLING",
     "ROOT_LETTERS",
     "SEEN",
     "SHADDA",

@@ -41,6 +41,13 @@ from archive.arabic.fold import fold  # noqa: F401  # the doctests fold the spel
 #: The small letters of Uthmani spelling, and what each stands for in full.
 SMALL_LETTERS = {SUPERSCRIPT_ALEF: ALEF, SMALL_WAW: WAW, SMALL_YEH: YEH, SMALL_HIGH_YEH: YEH}
 
+#: The characters that a word's plain spellings (:func:`plain_spellings`) may
+#: spell as letters its fold does not hold: the small letters, a hamza on the
+#: line and a hamza above (on a tatweel) that take a seat. The fold of each
+#: plain spelling of a word holding none of them is a piece of the word's own
+#: fold (a silent alef's spelling only leaves the alef out).
+RESPELLING = frozenset({*SMALL_LETTERS, HAMZA, HAMZA_ABOVE})
+
 _MARK_RUN = f"[{MARK_CLASS}]*"
 # ءَا and ـَٔا: Uthmani writes the madda alef آ as a hamza before an alef.
 _HAMZA_ALEF = re.compile(f"(?:{HAMZA}|{TATWEEL}{_MARK_RUN}{HAMZA_ABOVE})({_MARK_RUN}){ALEF}")

@@ -105,7 +105,7 @@ class Matcher:
         if (
             needles is not None
             and unicodedata.is_normalized("NFC", piece)
-            and not arabic.plain_spellings(piece)
+            and not _respelled(piece)
         ):
             # The fold of each word is a piece of the fold of the text around
             # it (see _may_hold): a piece whose fold holds no needle holds no
@@ -191,7 +191,7 @@ class Matcher:
             if not (terms or prefixes or vocalised):
                 continue
             needles = self._needles(mode)
-            if needles is not None and not arabic.plain_spellings(word):
+            if needles is not None and not _respelled(word):
                 # Every term of the word in these modes is a piece of its fold
                 # (stems and light stems only take letters off): a word whose
                 # fold holds none of the query's terms cannot match, unanalyzed.
@@ -246,8 +246,9 @@ class Matcher:
         holds a term of each of its places. (A word's fold is a piece of the
         text's fold when the text is in NFC, as ingest stores it, and no term
         holds a Greek sigma, whose lower case depends on the letters after it;
-        an Uthmani text's spellings add letters: those are not told so.)"""
-        if not unicodedata.is_normalized("NFC", text) or arabic.plain_spellings(text):
+        an Uthmani text's spellings may add letters: those are not told so,
+        :func:`_respelled`.)"""
+        if not unicodedata.is_normalized("NFC", text) or _respelled(text):
             return True
         folded = text.translate(self._table).lower()
         for _, phrase in phrases:
@@ -275,7 +276,7 @@ class Matcher:
             folded = arabic.fold(written, self.profile)
             parts = len(folded.split()) if " " in folded else int(bool(folded))
             fills: list[frozenset[tuple[int, int]]] = [frozenset()] * parts
-            spelled = bool(arabic.plain_spellings(written))
+            spelled = _respelled(written)
             for k, (mode, phrase) in enumerate(phrases):
                 if not spelled and not any(term in folded for term in wanted[k]):
                     continue  # no term of the phrase in it (see _fits_word)
@@ -394,6 +395,18 @@ class _Pieces(dict[str, int]):
 
 #: A piece of text between spaces (``str.split`` cuts at what ``\s`` matches).
 _PIECE = re.compile(r"\S+")
+
+
+#: A character that Uthmani spelling may spell out (:data:`~archive.arabic.RESPELLING`).
+_RESPELLING = re.compile("[" + "".join(sorted(arabic.RESPELLING)) + "]")
+
+
+def _respelled(text: str) -> bool:
+    """Whether the plain spellings of a word of ``text`` may hold letters its
+    fold does not (:data:`~archive.arabic.RESPELLING`): then the fold of the
+    text does not tell which of its words cannot match. Much cheaper than
+    making the spellings (:func:`~archive.arabic.plain_spellings`) to see."""
+    return _RESPELLING.search(text) is not None
 
 
 def _words_of(piece: str) -> list[str]:
