@@ -176,6 +176,7 @@ from archive.arabic.tokens import (
 from archive.arabic.uthmani import (
     RESPELLING,
     SMALL_LETTERS,
+    may_respell,
     plain_spellings,
 )
 from archive.arabic.vocalisation import (
@@ -286,6 +287,7 @@ __all__ = [
     "keeps_apart",
     "light_stem",
     "marks_fit",
+    "may_respell",
     "nfc",
     "normalise",
     "plain_spellings",

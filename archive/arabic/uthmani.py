@@ -47,6 +47,20 @@ SMALL_LETTERS = {SUPERSCRIPT_ALEF: ALEF, SMALL_WAW: WAW, SMALL_YEH: YEH, SMALL_H
 #: plain spelling of a word holding none of them is a piece of the word's own
 #: fold (a silent alef's spelling only leaves the alef out).
 RESPELLING = frozenset({*SMALL_LETTERS, HAMZA, HAMZA_ABOVE})
+_RESPELLING = re.compile("[" + "".join(map(re.escape, sorted(RESPELLING))) + "]")
+
+
+def may_respell(text: str) -> bool:
+    """Whether a word of ``text`` may have plain spellings holding letters its
+    fold does not (it holds a character of :data:`RESPELLING`): where not, the
+    fold of the text tells which of its words cannot hold a term. Much cheaper
+    than making the spellings to see.
+
+    >>> may_respell("ٱلۡعَٰلَمِينَ"), may_respell("شيء"), may_respell("يَدۡعُواْ كتاب")
+    (True, True, False)
+    """
+    return _RESPELLING.search(text) is not None
+
 
 _MARK_RUN = f"[{MARK_CLASS}]*"
 # ءَا and ـَٔا: Uthmani writes the madda alef آ as a hamza before an alef.

@@ -105,7 +105,7 @@ class Matcher:
         if (
             needles is not None
             and unicodedata.is_normalized("NFC", piece)
-            and not _respelled(piece)
+            and not arabic.may_respell(piece)
         ):
             # The fold of each word is a piece of the fold of the text around
             # it (see _may_hold): a piece whose fold holds no needle holds no
@@ -191,7 +191,7 @@ class Matcher:
             if not (terms or prefixes or vocalised):
                 continue
             needles = self._needles(mode)
-            if needles is not None and not _respelled(word):
+            if needles is not None and not arabic.may_respell(word):
                 # Every term of the word in these modes is a piece of its fold
                 # (stems and light stems only take letters off): a word whose
                 # fold holds none of the query's terms cannot match, unanalyzed.
@@ -247,8 +247,8 @@ class Matcher:
         text's fold when the text is in NFC, as ingest stores it, and no term
         holds a Greek sigma, whose lower case depends on the letters after it;
         an Uthmani text's spellings may add letters: those are not told so,
-        :func:`_respelled`.)"""
-        if not unicodedata.is_normalized("NFC", text) or _respelled(text):
+        :func:`~archive.arabic.may_respell`.)"""
+        if not unicodedata.is_normalized("NFC", text) or arabic.may_respell(text):
             return True
         folded = text.translate(self._table).lower()
         for _, phrase in phrases:
@@ -276,7 +276,7 @@ class Matcher:
             folded = arabic.fold(written, self.profile)
             parts = len(folded.split()) if " " in folded else int(bool(folded))
             fills: list[frozenset[tuple[int, int]]] = [frozenset()] * parts
-            spelled = _respelled(written)
+            spelled = arabic.may_respell(written)
             for k, (mode, phrase) in enumerate(phrases):
                 if not spelled and not any(term in folded for term in wanted[k]):
                     continue  # no term of the phrase in it (see _fits_word)
@@ -395,18 +395,6 @@ class _Pieces(dict[str, int]):
 
 #: A piece of text between spaces (``str.split`` cuts at what ``\s`` matches).
 _PIECE = re.compile(r"\S+")
-
-
-#: A character that Uthmani spelling may spell out (:data:`~archive.arabic.RESPELLING`).
-_RESPELLING = re.compile("[" + "".join(sorted(arabic.RESPELLING)) + "]")
-
-
-def _respelled(text: str) -> bool:
-    """Whether the plain spellings of a word of ``text`` may hold letters its
-    fold does not (:data:`~archive.arabic.RESPELLING`): then the fold of the
-    text does not tell which of its words cannot match. Much cheaper than
-    making the spellings (:func:`~archive.arabic.plain_spellings`) to see."""
-    return _RESPELLING.search(text) is not None
 
 
 def _words_of(piece: str) -> list[str]:
