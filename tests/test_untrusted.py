@@ -186,3 +186,75 @@ def test_an_old_table_of_contents_version_is_not_unpickled_without_limits(
     toc.write_bytes(bytes(data))
     with pytest.raises(IndexStoreError):
         Archive(folder, create=False)
+
+
+# --- checksums of the Whoosh segments ---------------------------------------------
+
+
+def _copy_with_byte_changed(folder: Path, into: Path, at_fraction: float) -> Path:
+    import shutil
+
+    shutil.copytree(folder, into)
+    segment = sorted(into.glob("*.seg"))[0]
+    data = bytearray(segment.read_bytes())
+    data[int((len(data) - 1) * at_fraction)] ^= 0x01
+    segment.write_bytes(bytes(data))
+    return segment
+
+
+def test_one_changed_bit_anywhere_in_a_whoosh_segment_is_refused(tmp_path: Path) -> None:
+    """Whoosh's files carry no checksums: without the archive's, most changed
+    bits read as other terms or other text, with no error."""
+    folder = _index(tmp_path, "whoosh")
+    wrong: list[tuple[float, str]] = []
+    for step in range(16):
+        fraction = step / 15
+        copy = tmp_path / f"copy{step}"
+        segment = _copy_with_byte_changed(folder, copy, fraction)
+        said = "no error"
+        try:
+            arc = Archive(copy, create=False)
+            [arc.get(f"p{i}").text for i in range(0, 300, 7)]
+            [h.passage.text for h in arc.search("كتاب", limit=None)]
+        except IndexStoreError as exc:
+            said = str(exc)
+            if exc.path == str(copy) and f"its file {segment.name} does not hold" in said:
+                continue
+        wrong.append((fraction, said))
+    assert wrong == []
+
+
+def test_every_segment_a_whoosh_commit_lists_has_its_checksums(tmp_path: Path) -> None:
+    """Segments written by worker processes, and merged ones, are checked too."""
+    arc = Archive(tmp_path / "ix")
+    for n in range(3):
+        records = [{"id": f"{n}-{i}", "text": f"{WORDS[i % 8]} {WORDS[n]}"} for i in range(400)]
+        arc.ingest(write_jsonl(tmp_path / "in" / f"{n}.jsonl", records), workers=2)
+    arc.close()
+    folder = tmp_path / "ix"
+    segments = sorted(folder.glob("*.seg"))
+    assert segments
+    for segment in segments:
+        assert segment.with_suffix(".sums").is_file(), segment.name
+    segment = _copy_with_byte_changed(folder, tmp_path / "copy", 0.5)
+    with pytest.raises(IndexStoreError, match=rf"damaged: its file {segment.name} does not hold"):
+        len(Archive(tmp_path / "copy", create=False).search("كتاب", limit=None))
+
+
+def test_a_segment_written_without_checksums_is_still_read(tmp_path: Path) -> None:
+    """A segment of an index written before the checksums (no ``.sums``) is
+    read as before."""
+    folder = _index(tmp_path, "whoosh")
+    for sums in folder.glob("*.sums"):
+        sums.unlink()
+    arc = Archive(folder, create=False)
+    assert len(arc) == 300
+    assert arc.get("p5").text.startswith(WORDS[5])
+
+
+def test_a_damaged_checksum_file_is_an_index_store_error(tmp_path: Path) -> None:
+    folder = _index(tmp_path, "whoosh")
+    sums = sorted(folder.glob("*.sums"))[0]
+    sums.write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(IndexStoreError, match=rf"its file {sums.name} is not a checksum record"):
+        Archive(folder, create=False).get("p1")

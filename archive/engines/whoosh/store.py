@@ -12,8 +12,10 @@ memory map instead of a private copy, and every pickle read from an index goes
 through an allow-list (:func:`install`, done when an engine opens, not at
 import); new segments are finished with each field's lengths read once
 (:class:`_WritingCodec`); the workers of the parallel writer die with their
-parent and report their failures (:class:`ParallelWriter`). Reads of a damaged
-index raise :class:`~archive.errors.IndexStoreError` (:func:`reading`).
+parent and report their failures (:class:`ParallelWriter`); every new segment
+gets a checksum file, checked when a state is opened (:func:`write_sums`,
+:func:`check_sums`). Reads of a damaged index raise
+:class:`~archive.errors.IndexStoreError` (:func:`reading`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from whoosh.index import LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name as whoosh_random_name
 from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
 
 from archive import arabic
 from archive.arabic.analysis import ANALYSIS_VERSION, LIGHT, ROOT, SEARCH, STEM
@@ -455,6 +458,136 @@ def open_index(
         raise IndexStoreError(f"cannot create an index in {folder}: {exc}", folder) from exc
 
 
+#: The extension of a segment's checksum file: ``<segment id>.sums``, JSON of each
+#: file of the segment's size and CRC-32, written before the commit that first
+#: lists the segment. Whoosh's files carry no checksums: a flipped byte in a
+#: segment can otherwise read as another term (a passage "not found") or as
+#: wrong text, with no error.
+SUMS_EXTENSION = "sums"
+
+#: Bytes read at a time when a segment's files are checked.
+_SUM_CHUNK = 1 << 20
+
+#: The files this process has checked (by path) with their size and
+#: modification time when checked: segments do not change once written, so each
+#: is read once per process.
+_CHECKED: dict[str, tuple[int, int]] = {}
+
+
+def _crc32(file: Path) -> int:
+    crc = 0
+    with file.open("rb") as f:
+        while chunk := f.read(_SUM_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _segment_files(folder: Path, segid: str) -> list[Path]:
+    prefix = f"{segid}."
+    sums = f"{segid}.{SUMS_EXTENSION}"
+    return sorted(
+        folder / name
+        for name in os.listdir(folder)
+        if name.startswith(prefix) and not name.startswith(sums)
+    )
+
+
+def write_sums(folder: Path, segments: list[Any]) -> None:
+    """Write the checksum file of each segment of ``segments`` that has none
+    (the new ones: a segment's files never change), before the commit that
+    lists them."""
+    for segment in segments:
+        segid = segment.segment_id()
+        target = folder / f"{segid}.{SUMS_EXTENSION}"
+        if target.exists():
+            continue
+        record = {
+            file.name: {"size": file.stat().st_size, "crc32": _crc32(file)}
+            for file in _segment_files(folder, segid)
+        }
+        partial = folder / f"{segid}.{SUMS_EXTENSION}.partial"
+        partial.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+        os.replace(partial, target)
+
+
+def check_sums(path: Path, reader: Any) -> None:
+    """Check the files of each segment ``reader`` reads against the segment's
+    checksum file, once per process and file. A segment without one (written
+    by an earlier version of this format) is not checked.
+
+    Raises:
+        IndexStoreError: a file's size or CRC-32 is not what was written, or a
+            checksum file cannot be read (names the folder and the file).
+    """
+    for leaf, _ in reader.leaf_readers():
+        segment_of = getattr(leaf, "segment", None)
+        segment = None if segment_of is None else segment_of()
+        if segment is not None:  # None: the index is empty
+            check_segment(path, segment.segment_id())
+
+
+def _sums_failure(ix: whoosh_index.Index, path: Path) -> IndexStoreError | None:
+    """Why the segments of the last committed state fail their checksums (the
+    precise error of a state that failed to open), or None."""
+    try:
+        segments = ix._read_toc().segments
+    except Exception:
+        return None  # the state is changing, or the table itself is damaged
+    for segment in segments:
+        try:
+            check_segment(path, segment.segment_id())
+        except IndexStoreError as exc:
+            return exc
+    return None
+
+
+def check_segment(path: Path, segid: str) -> None:
+    """Check the files of the segment ``segid`` against its checksum file
+    (:func:`check_sums`)."""
+    sums = path / f"{segid}.{SUMS_EXTENSION}"
+    try:
+        text = sums.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _bad_file(path, sums, f"cannot be read ({exc})") from exc
+    try:
+        record = json.loads(text)
+        expected = {
+            name: (int(entry["size"]), int(entry["crc32"])) for name, entry in record.items()
+        }
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise _bad_file(path, sums, "is not a checksum record") from exc
+    for name, (size, crc) in expected.items():
+        _check_file(path, path / name, size, crc)
+
+
+def _bad_file(path: Path, file: Path, what: str) -> IndexStoreError:
+    return IndexStoreError(
+        f"the index at {path} is damaged: its file {file.name} {what}; {rebuild_hint(path)}",
+        path,
+    )
+
+
+def _check_file(path: Path, file: Path, size: int, crc: int) -> None:
+    try:
+        stat = file.stat()
+    except OSError as exc:
+        raise damaged(path, exc) from exc
+    seen = (stat.st_size, stat.st_mtime_ns)
+    if _CHECKED.get(str(file)) == seen:
+        return
+    if stat.st_size != size:
+        raise _bad_file(path, file, f"holds {stat.st_size} bytes where {size} were written")
+    try:
+        found = _crc32(file)
+    except OSError as exc:
+        raise damaged(path, exc) from exc
+    if found != crc:
+        raise _bad_file(path, file, "does not hold the bytes that were written (CRC-32)")
+    _CHECKED[str(file)] = seen
+
+
 #: Times a searcher is opened before giving up, when another process's commit
 #: removes the files of the state it was opening.
 OPEN_ATTEMPTS = 20
@@ -480,7 +613,13 @@ def searcher(ix: whoosh_index.Index, path: Path, weighting: Any = None) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                return ix.searcher(**kwargs)
+                opened = ix.searcher(**kwargs)
+                try:
+                    check_sums(path, opened.reader())
+                except BaseException:
+                    opened.close()
+                    raise
+                return opened
             except ArchiveError:
                 raise
             except OSError as exc:  # a file of the state it read was merged away?
@@ -491,6 +630,12 @@ def searcher(ix: whoosh_index.Index, path: Path, weighting: Any = None) -> Any:
             except DAMAGE as exc:
                 failure = damaged(path, exc)
                 lost = ""
+            # outside the handlers, so that the precise error holds no frame
+            # of the failed open (and its files)
+            if not lost:
+                precise = _sums_failure(ix, path)
+                if precise is not None:
+                    failure, lost = precise, ""
             gc.collect()
         if lost is not None or attempt == OPEN_ATTEMPTS - 1:
             raise failure
@@ -508,7 +653,8 @@ def _missing_segment(ix: whoosh_index.Index) -> str | None:
         return None  # the state is changing: not damage
     for segment in toc.segments:
         segid = segment.segment_id()
-        if not any(name.startswith(segid) for name in names):
+        sums = f"{segid}.{SUMS_EXTENSION}"
+        if not any(name.startswith(segid) and not name.startswith(sums) for name in names):
             return str(segid)
     return None
 
@@ -640,7 +786,16 @@ class _WorkerTask(SubWriterTask):  # type: ignore[misc]  # whoosh is untyped
             os._exit(1)
 
 
-class ParallelWriter(MpWriter):  # type: ignore[misc]  # whoosh is untyped
+class _SummingWriter(SegmentWriter):  # type: ignore[misc]  # whoosh is untyped
+    """Whoosh's writer, writing the checksum file of each new segment
+    (:func:`write_sums`) before the commit that lists it."""
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        write_sums(Path(self.storage.folder), segments)
+        super()._commit_toc(segments)
+
+
+class ParallelWriter(_SummingWriter, MpWriter):  # type: ignore[misc]  # whoosh is untyped
     """Whoosh's multi-process writer, with one segment per worker, that refuses to
     commit when a worker failed.
 
@@ -764,7 +919,7 @@ def writer(ix: whoosh_index.Index, path: Path, timeout: float | None = None, pro
                 limitmb=POOL_MB,
                 codec=_WritingCodec(),
             )
-        return ix.writer(timeout=timeout, limitmb=POOL_MB, codec=_WritingCodec())
+        return _SummingWriter(ix, timeout=timeout, limitmb=POOL_MB, codec=_WritingCodec())
     except LockError:
         raise IndexLockedError(
             f"the index at {path} is being written by another process or thread; "
